@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libcca internals: the object layouts, the per-revision ABI descriptor and
+ * small helpers shared by the lib/ sources. Never installed.
+ */
+#ifndef LIBCCA_INTERNAL_H
+#define LIBCCA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rmi/cca.h>
+
+#include "sys.h"
+
+#define CCA_EXPORT __attribute__((visibility("default")))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CCA_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* ---- the per-revision table (abi.c) ---------------------------------- */
+
+enum cca_populate_conv {
+	CCA_POPULATE_RETURNS_BYTES, /* v12: ret = bytes, < 2 GiB per call */
+	CCA_POPULATE_WRITES_BACK,   /* v13+: ret 0, struct rewritten */
+};
+
+/* Checks the kernel applies to POPULATE, which libcca applies first. */
+#define CCA_PCHK_SRC_ALIGN (1U << 0)   /* source_uaddr page aligned */
+#define CCA_PCHK_WRAP (1U << 1)        /* base + size wraps */
+#define CCA_PCHK_SRC_NONZERO (1U << 2) /* source_uaddr != 0 */
+#define CCA_PCHK_UPPER_HALF (1U << 3)  /* range above IPA/2 */
+
+struct cca_abi_desc {
+	enum cca_abi_rev rev;
+	const char *name;
+	int cap_rmi;                   /* KVM_CAP_ARM_RMI */
+	unsigned long vm_type_realm;   /* realm bit(s) of the VM type */
+	unsigned long vm_type_accept;  /* every bit the kernel accepts */
+	unsigned long populate_req;    /* ioctl number */
+	enum cca_populate_conv populate_conv;
+	uint64_t populate_max_chunk;   /* bytes per call */
+	uint32_t populate_checks;      /* CCA_PCHK_* the kernel applies */
+	unsigned long psci_complete_req; /* 0 if removed */
+	int mem_attr_cap;              /* capability that must report PRIVATE */
+	uint64_t features;             /* bit n = enum cca_abi_feature n */
+	unsigned int rmm_major;        /* paired RMM spec: 1 or 2 */
+};
+
+const struct cca_abi_desc *cca_abi_desc(enum cca_abi_rev rev);
+bool cca_abi_desc_has(const struct cca_abi_desc *d, enum cca_abi_feature f);
+
+/* ---- objects ------------------------------------------------------------ */
+
+struct cca_host {
+	struct cca_sys sys;
+	int kvm_fd;
+	const struct cca_abi_desc *abi;
+	enum cca_abi_rev detected;
+	enum cca_revision_source source;
+	int cap_number;
+	cca_log_fn *log_fn;
+	void *log_ctx;
+	char kvm_path[128];
+	char evidence[256];
+};
+
+struct cca_region {
+	uint64_t gpa;
+	uint64_t len;
+	void *shared;        /* shared-view mapping */
+	bool shared_owned;   /* we mmap'ed it */
+	bool gmem;           /* backed by guest_memfd */
+	int gmem_fd;
+	unsigned int slot;
+};
+
+enum cca_power { CCA_POWER_OFF = 0, CCA_POWER_ON };
+
+struct cca_rec {
+	struct cca_realm *realm;
+	unsigned int index;
+	int fd;
+	uint64_t mpidr;
+	struct kvm_run *run;
+	size_t run_size;
+	/* guarded by realm->lock */
+	enum cca_power power;
+	uint32_t psci_pending_fn; /* enum cca_psci_fn; 0 = none */
+	uint64_t psci_pending_target;
+	/* owned by the REC's thread */
+	uint32_t last_exit;      /* enum cca_exit_kind of the last run */
+	uint32_t last_mmio_read; /* last exit was an MMIO read */
+	uint32_t last_mmio_len;
+	bool entry_set;
+};
+
+struct cca_realm {
+	struct cca_host *host;
+	const struct cca_abi_desc *abi;
+	const struct cca_sys *sys;
+	pthread_mutex_t lock;
+	struct cca_realm_params params;
+	int vm_fd;
+	enum cca_realm_state state;
+	bool first_run_started;  /* set under lock by the first cca_rec_run() */
+	bool psci_user;
+	int gic_fd;
+	bool gic_initialised;
+	struct cca_gic_params gic;
+	unsigned int nr_created; /* RECs created so far */
+	struct cca_rec **recs;   /* nr_recs entries */
+	struct cca_region regions[CCA_MAX_REGIONS];
+	unsigned int nr_regions;
+	size_t run_mmap_size;
+};
+
+/* ---- helpers -------------------------------------------------------------- */
+
+void cca_log(const struct cca_host *host, int level, const char *fmt, ...) CCA_PRINTF(3, 4);
+
+/* Reserved fields must be zero (libnvme's args_size rule, plus this). */
+static inline bool cca_all_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static inline uint64_t cca_ipa_half(const struct cca_realm *r)
+{
+	return 1ULL << (r->params.ipa_bits - 1);
+}
+
+/* Realm-internal lookups (callers hold realm->lock where stated). */
+struct cca_rec *cca_realm_rec_by_mpidr(struct cca_realm *r, uint64_t mpidr);
+const struct cca_region *cca_realm_find_region(const struct cca_realm *r, uint64_t gpa,
+					       uint64_t len);
+/* Whether [gpa, gpa+len) is covered by guest_memfd regions (may span several). */
+bool cca_realm_range_is_gmem(const struct cca_realm *r, uint64_t gpa, uint64_t len);
+
+/* Internal constructor behind cca_host_open(): tests and the simulator pass their seam. */
+int cca_host_open_sys(const struct cca_host_options *opts, const struct cca_sys *sys,
+		      struct cca_host **out);
+int cca_probe_sys(const struct cca_host_options *opts, const struct cca_sys *sys,
+		  struct cca_probe_result *res);
+
+/* Internal REC teardown used by cca_realm_destroy(). */
+void cca_rec_free(struct cca_rec *rec);
+
+/* Set the REC's x0 (used by the PSCI helpers). */
+int cca_rec_write_x0(struct cca_rec *rec, uint64_t value);
+
+/* Mark a PSCI exit pending (called by cca_rec_run() under no lock). */
+void cca_psci_note_exit(struct cca_rec *rec, const struct cca_exit *exit);
+/* Refuse to run a REC with PSCI work outstanding (called under realm->lock). */
+int cca_psci_check_run(struct cca_rec *rec);
+
+#endif /* LIBCCA_INTERNAL_H */
