@@ -45,18 +45,12 @@ static uint64_t shared_bit(const struct cca_exit_ctx *ctx)
 }
 
 /*
- * Undecodable: keep only what says where the exit came from (raw_reason,
- * CCA_EXIT_F_FROM_REC_EXIT), so no half-decoded field survives.
+ * Undecodable. Every caller checks before it writes anything beyond
+ * raw_reason and CCA_EXIT_F_FROM_REC_EXIT, so no half-decoded field is left.
  */
 static int bad_exit(struct cca_exit *out)
 {
-	uint32_t raw = out->raw_reason;
-	uint32_t from_rec = out->flags & CCA_EXIT_F_FROM_REC_EXIT;
-
-	memset(out, 0, sizeof(*out));
 	out->kind = CCA_EXIT_UNKNOWN;
-	out->raw_reason = raw;
-	out->flags = from_rec;
 	return -CCA_E_BAD_EXIT;
 }
 
@@ -141,11 +135,12 @@ static int decode_memory_fault(const struct kvm_run *run, const struct cca_exit_
 	/* 6.1 headers lack kvm_run.memory_fault: read the overlay. */
 	memcpy(&mf, (const char *)run + offsetof(struct kvm_run, mmio), sizeof(mf));
 	return set_ripas(out, ctx, mf.gpa, mf.size,
-			 (mf.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE) ? CCA_RIPAS_RAM : CCA_RIPAS_EMPTY);
+			 (mf.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE) ? CCA_RIPAS_RAM :
+								     CCA_RIPAS_EMPTY);
 }
 
-static int decode_run_error(const struct kvm_run *run, int run_ret,
-			    const struct cca_exit_ctx *ctx, struct cca_exit *out)
+static int decode_run_error(const struct kvm_run *run, int run_ret, const struct cca_exit_ctx *ctx,
+			    struct cca_exit *out)
 {
 	if (run_ret < -ERRNO_MAX)
 		return bad_exit(out);
@@ -330,8 +325,7 @@ CCA_EXPORT int cca_exit_decode_rec_exit(const struct cca_rmi_rec_exit *rx,
 	case CCA_RMI_EXIT_PSCI:
 		return set_psci(out, rx->gprs[0], &rx->gprs[1]);
 	case CCA_RMI_EXIT_RIPAS_CHANGE:
-		if (rx->ripas_top <= rx->ripas_base)
-			return bad_exit(out);
+		/* top <= base gives a size of 0 or one that wraps: set_ripas() refuses both. */
 		if (rx->ripas_value != CCA_RIPAS_EMPTY && rx->ripas_value != CCA_RIPAS_RAM)
 			return bad_exit(out);
 		return set_ripas(out, ctx, rx->ripas_base, rx->ripas_top - rx->ripas_base,
@@ -422,7 +416,8 @@ static const char *const exit_names[CCA_EXIT_KIND_COUNT] = {
 	[CCA_EXIT_UNKNOWN] = "unknown",
 };
 
-static const char *const psci_fn_names[] = {
+/* clang-format off */
+static const char *const psci_fn_names[CCA_PSCI_FN_OTHER + 1] = {
 	[CCA_PSCI_FN_UNKNOWN] = "UNKNOWN",
 	[CCA_PSCI_FN_VERSION] = "VERSION",
 	[CCA_PSCI_FN_CPU_SUSPEND] = "CPU_SUSPEND",
@@ -434,6 +429,7 @@ static const char *const psci_fn_names[] = {
 	[CCA_PSCI_FN_FEATURES] = "FEATURES",
 	[CCA_PSCI_FN_OTHER] = "OTHER",
 };
+/* clang-format on */
 
 CCA_EXPORT const char *cca_exit_name(unsigned int kind)
 {
@@ -456,7 +452,6 @@ struct line {
 	char *buf;
 	size_t len;
 	size_t pos; /* length of the full line so far */
-	bool bad;   /* vsnprintf() failed */
 };
 
 static void put(struct line *l, const char *fmt, ...) CCA_PRINTF(2, 3);
@@ -475,9 +470,7 @@ static void put(struct line *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(dst, room, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		l->bad = true;
-	else
+	if (n > 0) /* n < 0 (EOVERFLOW) cannot happen with these short formats */
 		l->pos += (size_t)n;
 }
 
@@ -539,8 +532,8 @@ CCA_EXPORT int cca_exit_format(const struct cca_exit *exit, char *buf, size_t le
 
 	switch (e->kind) {
 	case CCA_EXIT_MMIO:
-		put(&l, "mmio %s ipa=0x%" PRIx64 " len=%" PRIu32, e->mmio.is_write ? "write" : "read",
-		    e->mmio.ipa, e->mmio.len);
+		put(&l, "mmio %s ipa=0x%" PRIx64 " len=%" PRIu32,
+		    e->mmio.is_write ? "write" : "read", e->mmio.ipa, e->mmio.len);
 		if (e->mmio.is_write)
 			put(&l, " data=0x%" PRIx64, e->mmio.data);
 		break;
@@ -588,7 +581,5 @@ CCA_EXPORT int cca_exit_format(const struct cca_exit *exit, char *buf, size_t le
 		put(&l, "? kind=%" PRIu32, e->kind);
 		break;
 	}
-	if (l.bad)
-		return -EINVAL;
 	return (int)l.pos;
 }

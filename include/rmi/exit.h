@@ -91,14 +91,19 @@ enum cca_psci_fn {
  * @flags: CCA_EXIT_F_*
  * @error: for CCA_EXIT_FATAL, the positive errno; else 0
  * @raw_reason: kvm_run.exit_reason, or RmiRecExit.exit_reason
- * @mmio: @ipa (top bit stripped), @data (writes; fill for reads), @len 1..8
+ * @mmio: @ipa (top bit stripped), @data (writes, little-endian value; 0 for
+ *	reads), @len 1..8, @is_write 0 or 1
  * @psci: @fid as called, @fn decoded, @target_mpidr / @entry / @context_id
  *	(CPU_ON: x1..x3; AFFINITY_INFO: target and lowest level in x1, x2)
  * @host_call: @fid (x0), @imm (RmiRecExit only), @gprs x0..x30 when loaded
  * @ripas: [@base, @base + @size) to become @ripas (CCA_RIPAS_RAM / _EMPTY)
- * @system: @type, @ndata, @data of KVM_EXIT_SYSTEM_EVENT
+ * @system: @type, @ndata (at most 16), @data of KVM_EXIT_SYSTEM_EVENT; for
+ *	a PSCI SYSTEM_OFF/SYSTEM_RESET (CCA_EXIT_F_VIA_PSCI), @type is the
+ *	equivalent KVM_SYSTEM_EVENT_SHUTDOWN/_RESET and @ndata is 0
  * @internal: @suberror of KVM_EXIT_INTERNAL_ERROR
- * @sync: @esr, @far, @hpfar of an RmiRecExit SYNC / SERROR
+ * @sync: @esr, @far, @hpfar of an RmiRecExit SYNC / SERROR. An SERROR is
+ *	CCA_EXIT_INTERNAL_ERROR with CCA_EXIT_F_FROM_REC_EXIT: read @sync
+ *	then, not @internal (which overlays @sync.esr)
  */
 struct cca_exit {
 	uint32_t kind;
@@ -150,7 +155,8 @@ struct cca_exit {
 
 /**
  * struct cca_exit_ctx - what the decoder needs to know about the realm
- * @ipa_bits: the realm's IPA width (to strip and check the shared bit)
+ * @ipa_bits: the realm's IPA width, CCA_IPA_BITS_MIN..CCA_IPA_BITS_MAX (to
+ *	strip and check the shared bit)
  * @revision: the ABI revision (what EAGAIN means)
  */
 struct cca_exit_ctx {
@@ -167,11 +173,19 @@ struct cca_exit_ctx {
  *
  * PSCI and host-call arguments live in registers, not in kvm_run; the
  * decoder leaves them zero without CCA_EXIT_F_ARGS_VALID (cca_rec_run()
- * loads them).
+ * loads them). A hypercall whose function ID is in a PSCI range
+ * (0x84000000 or 0xC4000000, 0x20 IDs each) is CCA_EXIT_PSCI, any other
+ * CCA_EXIT_HOST_CALL. -EFAULT with KVM_EXIT_MEMORY_FAULT is
+ * CCA_EXIT_RIPAS_CHANGE; -EAGAIN is CCA_EXIT_RETRY where the revision has
+ * CCA_ABI_RUN_EAGAIN; -EINTR is CCA_EXIT_INTR; any other -errno is
+ * CCA_EXIT_FATAL (still a successful decode).
  *
- * Return: 0; -CCA_E_BAD_EXIT for an unknown exit reason, an MMIO length
- * of 0 or over 8, or an inconsistent memory-fault range (@out->kind
- * CCA_EXIT_UNKNOWN); -EINVAL for NULL pointers.
+ * Return: 0; -CCA_E_BAD_EXIT for an unknown exit reason or system-event
+ * type, an MMIO length of 0 or over 8, an MMIO address beyond the IPA
+ * space, an empty, wrapping or not wholly protected-half memory-fault
+ * range, or a @run_ret that is neither 0 nor -errno (@out->kind
+ * CCA_EXIT_UNKNOWN, @out->raw_reason kept); -EINVAL for NULL pointers or
+ * a bad @ctx->ipa_bits (@out zeroed when not NULL).
  * Context: any thread; pure.
  */
 int cca_exit_decode(const struct kvm_run *run, int run_ret, const struct cca_exit_ctx *ctx,
@@ -183,7 +197,14 @@ int cca_exit_decode(const struct kvm_run *run, int run_ret, const struct cca_exi
  * @ctx: realm facts
  * @out: the decoded exit (always written)
  *
- * Return: as cca_exit_decode().
+ * Sets CCA_EXIT_F_FROM_REC_EXIT. A SYNC data abort with a valid syndrome
+ * in the unprotected half is CCA_EXIT_MMIO (write data from gprs[0]); in
+ * the protected half, and any other SYNC, it is CCA_EXIT_SYNC. PSCI and
+ * host-call exits carry their arguments (CCA_EXIT_F_ARGS_VALID).
+ *
+ * Return: as cca_exit_decode(); -CCA_E_BAD_EXIT also for a PSCI exit whose
+ * x0 is not a PSCI function ID, a RIPAS value other than EMPTY or RAM, and
+ * every exit reason beyond SERROR (the v2.0 S2AP, device and vSMMU exits).
  * Context: any thread; pure.
  */
 int cca_exit_decode_rec_exit(const struct cca_rmi_rec_exit *rx, const struct cca_exit_ctx *ctx,
@@ -191,10 +212,14 @@ int cca_exit_decode_rec_exit(const struct cca_rmi_rec_exit *rx, const struct cca
 
 /**
  * cca_psci_decode_fid() - decode a PSCI function ID
- * @fid: the SMCCC function ID (x0)
- * @smc64: receives 1 for the SMC64 form; may be NULL
+ * @fid: the SMCCC function ID (x0); only bits 31:0 (W0) count, as in SMCCC
+ *	and KVM
+ * @smc64: receives 1 for the SMC64 form (0xC4000000 range), else 0; may be NULL
  *
- * Return: enum cca_psci_fn; CCA_PSCI_FN_UNKNOWN outside the PSCI ranges.
+ * Return: enum cca_psci_fn; CCA_PSCI_FN_OTHER for an ID in a PSCI range
+ * that libcca does not decode (including SMC64 forms PSCI does not define,
+ * such as 0xC4000008); CCA_PSCI_FN_UNKNOWN outside the PSCI ranges.
+ * Context: any thread; pure.
  */
 enum cca_psci_fn cca_psci_decode_fid(uint64_t fid, int *smc64);
 
@@ -202,7 +227,8 @@ enum cca_psci_fn cca_psci_decode_fid(uint64_t fid, int *smc64);
  * cca_exit_name() - "mmio", "psci", ... for an exit kind
  * @kind: enum cca_exit_kind
  *
- * Return: a static string; never NULL.
+ * Return: a static string; never NULL; "?" out of range.
+ * Context: any thread.
  */
 const char *cca_exit_name(unsigned int kind);
 
@@ -210,7 +236,8 @@ const char *cca_exit_name(unsigned int kind);
  * cca_psci_fn_name() - "CPU_ON", ... for a PSCI function
  * @fn: enum cca_psci_fn
  *
- * Return: a static string; never NULL.
+ * Return: a static string; never NULL; "?" out of range.
+ * Context: any thread.
  */
 const char *cca_psci_fn_name(unsigned int fn);
 
@@ -220,8 +247,13 @@ const char *cca_psci_fn_name(unsigned int fn);
  * @buf: destination
  * @len: size of @buf; the line is truncated to fit and always terminated
  *
+ * The text is "<cca_exit_name()> <details>", e.g.
+ * "psci CPU_ON target=0x1 entry=0x80000000 ctx=0x0",
+ * "mmio write ipa=0x9000000 len=4 data=0x41",
+ * "ripas-change [0x80000000, +0x1000) -> RAM" or "fatal ENXIO"; no newline.
+ *
  * Return: the length the full line has (as snprintf()); -EINVAL if @exit
- * or @buf is NULL or @len is 0.
+ * or @buf is NULL or @len is 0 (@buf untouched).
  * Context: any thread.
  */
 int cca_exit_format(const struct cca_exit *exit, char *buf, size_t len);

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test fixture: build a realm against the mock up to a chosen step, with a
+ * permissive "fake kernel" handler answering the set-up calls, then switch
+ * the mock to strict mode so the test declares the exact calls of the step
+ * under test.
+ */
+#ifndef MOCK_FIXTURE_H
+#define MOCK_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rmi/cca.h>
+
+#include "internal.h"
+#include "mock-sys.h"
+
+#define FX_RAM_BASE 0x80000000ULL
+#define FX_RAM_SIZE (16ULL << 20)
+#define FX_DIST 0x08000000ULL
+#define FX_REDIST 0x080A0000ULL
+#define FX_MAX_RECS 16
+
+struct fx_opts {
+	unsigned int nr_recs;    /* default 2 */
+	unsigned int ipa_bits;   /* default 40 */
+	unsigned int make_recs;  /* RECs to create (default: all); -1u: none */
+	bool no_gic;
+	bool no_region;
+	bool psci_user;
+	uint32_t sve_vl, num_bps, num_wps, pmu_counters;
+	bool pmu;
+};
+
+struct fx {
+	enum cca_abi_rev rev;
+	struct cca_host *host;
+	struct cca_realm *realm;
+	struct cca_rec *rec[FX_MAX_RECS];
+	unsigned int nr_recs;
+	/* Answers of the fake kernel, adjustable by tests in handler mode. */
+	int run_ret;                /* KVM_RUN result */
+	void (*on_run)(struct fx *f, int vcpu_fd, struct kvm_run *run); /* fill the exit */
+	int populate_ret;           /* < 0: POPULATE fails with it */
+	uint64_t populate_step;     /* bytes of progress per call (0: all) */
+	unsigned long calls_psci_complete, calls_mp_state, calls_run;
+	uint64_t x0[FX_MAX_RECS];   /* last SET_ONE_REG x0 per vCPU */
+	uint64_t regs[FX_MAX_RECS][4]; /* GET_ONE_REG x0..x3 answers */
+};
+
+/* Build a realm for @rev (detected through the fake kernel), then go strict. */
+void fx_setup(struct fx *f, enum cca_abi_rev rev, const struct fx_opts *o);
+/* Destroy everything (handler mode) and check that no fd or mapping leaked. */
+void fx_teardown(struct fx *f);
+/* Switch the mock to the permissive fake kernel (e.g. for concurrency tests). */
+void fx_handler_mode(struct fx *f);
+/* The fake kernel itself, for tests that wrap it. */
+int fx_fake_ioctl(void *ctx, int fd, unsigned long req, void *arg);
+/* The vCPU index behind a mock vCPU fd, or -1. */
+int fx_vcpu_of_fd(int fd);
+
+#endif /* MOCK_FIXTURE_H */
