@@ -4,6 +4,7 @@
  * strerrordesc_np()/strerrorname_np() for errnos (glibc >= 2.32).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,8 @@ static const struct err_text cca_errors[CCA_E_MAX - CCA_E_BASE] = {
 
 static int magnitude(int err)
 {
+	if (err == INT_MIN)
+		return INT_MAX; /* -INT_MIN overflows; no code is that large */
 	return err < 0 ? -err : err;
 }
 
@@ -75,7 +78,9 @@ CCA_EXPORT const char *cca_error_name(int err)
 
 CCA_EXPORT const char *cca_version(void)
 {
-	return "0.1.0";
+#define STR_(x) #x
+#define STR(x) STR_(x)
+	return STR(CCA_VERSION_MAJOR) "." STR(CCA_VERSION_MINOR) "." STR(CCA_VERSION_PATCH);
 }
 
 void cca_log(const struct cca_host *host, int level, const char *fmt, ...)
