@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "sim/sim.h"
 
 #define PROBE_IPA_BITS 33
 
@@ -24,6 +25,7 @@ struct detect {
 	enum cca_unavailable why;
 	int err;
 	char kvm_path[128];
+	char backend[8];
 	char reason[160];
 	char evidence[256];
 };
@@ -231,6 +233,89 @@ static void default_opts(const struct cca_host_options *in, struct cca_host_opti
 		memcpy(o, in, in->size < sizeof(*o) ? in->size : sizeof(*o));
 }
 
+/* Read a whole guest program file; the caller frees it. */
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			char *b = realloc(buf, cap);
+			if (!b)
+				break;
+			buf = b;
+		}
+		size_t r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0) {
+			if (ferror(f)) {
+				free(buf);
+				buf = NULL;
+			}
+			break;
+		}
+	}
+	fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+/*
+ * Choose the backend: the caller's simulator, or one the environment asks
+ * for (CCA_BACKEND=sim; never chosen silently: it is logged and reported),
+ * or the kernel.
+ */
+static int select_backend(const struct cca_host_options *o, enum cca_abi_rev rev,
+			  const struct cca_sys **sys, struct cca_host *h)
+{
+	if (o->sim) {
+		*sys = cca_sim_sys(o->sim);
+		h->backend = "sim";
+		return 0;
+	}
+	const char *b = (o->flags & CCA_HOST_NO_ENV) ? NULL : secure_getenv(CCA_ENV_BACKEND);
+	if (!b || !*b || strcmp(b, "kvm") == 0) {
+		h->backend = "kvm";
+		return 0;
+	}
+	if (strcmp(b, "sim") != 0)
+		return -EINVAL;
+	struct cca_sim_options so;
+	char err[192] = "";
+	char *text = NULL;
+	memset(&so, 0, sizeof(so));
+	so.size = sizeof(so);
+	so.revision = rev ? rev : CCA_ABI_LAST;
+	const char *gpath = secure_getenv(CCA_ENV_SIM_GUEST);
+	if (gpath && *gpath) {
+		text = read_file(gpath, &so.guest_len);
+		if (!text) {
+			cca_log(h, CCA_LOG_ERR, "cannot read %s=%s", CCA_ENV_SIM_GUEST, gpath);
+			return -ENOENT;
+		}
+		so.guest = text;
+	}
+	int ret = cca_sim_create(&so, &h->owned_sim, err, sizeof(err));
+	free(text);
+	if (ret) {
+		cca_log(h, CCA_LOG_ERR, "simulator: %s", err);
+		return ret;
+	}
+	cca_log(h, CCA_LOG_INFO, "%s=sim: using the simulated KVM+RMM backend (%s)",
+		CCA_ENV_BACKEND, cca_abi_rev_name(so.revision));
+	*sys = cca_sim_sys(h->owned_sim);
+	h->backend = "sim";
+	return 0;
+}
+
 /* Shared by cca_host_open() and cca_probe(): open, override, detect. */
 static int host_open(const struct cca_host_options *in, const struct cca_sys *sys,
 		     struct cca_host **out, struct detect *d)
@@ -250,10 +335,18 @@ static int host_open(const struct cca_host_options *in, const struct cca_sys *sy
 	struct cca_host *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->sys = *sys;
 	h->log_fn = o.log_fn;
 	h->log_ctx = o.log_ctx;
 	h->cap_number = -1;
+	ret = select_backend(&o, ovr, &sys, h);
+	if (ret) {
+		snprintf(d->reason, sizeof(d->reason), "backend selection failed: %s",
+			 cca_strerror(ret));
+		free(h);
+		return ret;
+	}
+	h->sys = *sys;
+	snprintf(d->backend, sizeof(d->backend), "%s", h->backend);
 
 	ret = open_kvm(&o, sys, h->kvm_path, sizeof(h->kvm_path));
 	snprintf(d->kvm_path, sizeof(d->kvm_path), "%s", h->kvm_path);
@@ -263,6 +356,7 @@ static int host_open(const struct cca_host_options *in, const struct cca_sys *sy
 		snprintf(d->reason, sizeof(d->reason), "cannot open %s: %s", h->kvm_path,
 			 cca_strerror(ret));
 		cca_log(h, CCA_LOG_ERR, "%s", d->reason);
+		cca_sim_destroy(h->owned_sim);
 		free(h);
 		return ret;
 	}
@@ -287,6 +381,7 @@ static int host_open(const struct cca_host_options *in, const struct cca_sys *sy
 	} else {
 		cca_log(h, CCA_LOG_ERR, "%s", d->reason);
 		sys_close(&h->sys, h->kvm_fd);
+		cca_sim_destroy(h->owned_sim);
 		free(h);
 		return d->err ? d->err : -CCA_E_REVISION;
 	}
@@ -316,6 +411,7 @@ CCA_EXPORT void cca_host_close(struct cca_host *host)
 	if (!host)
 		return;
 	sys_close(&host->sys, host->kvm_fd);
+	cca_sim_destroy(host->owned_sim);
 	free(host);
 }
 
@@ -420,6 +516,7 @@ int cca_probe_sys(const struct cca_host_options *opts, const struct cca_sys *sys
 	int ret = host_open(opts, sys, &h, &d);
 	snprintf(res->evidence, sizeof(res->evidence), "%s", d.evidence);
 	snprintf(res->kvm_path, sizeof(res->kvm_path), "%s", d.kvm_path);
+	snprintf(res->backend, sizeof(res->backend), "%s", d.backend[0] ? d.backend : "kvm");
 	res->detected = d.rev;
 	if (ret < 0) {
 		res->err = ret;

@@ -65,6 +65,8 @@ struct cca_host {
 	void *log_ctx;
 	char kvm_path[128];
 	char evidence[256];
+	const char *backend;        /* "kvm" or "sim" */
+	struct cca_sim *owned_sim;  /* created from $CCA_BACKEND, freed with the host */
 };
 
 struct cca_region {
@@ -107,6 +109,7 @@ struct cca_realm {
 	enum cca_realm_state state;
 	bool first_run_started;  /* set under lock by the first cca_rec_run() */
 	bool psci_user;
+	unsigned int psci_filters; /* bit i: PSCI range i forwarded */
 	int gic_fd;
 	bool gic_initialised;
 	struct cca_gic_params gic;

@@ -18,7 +18,7 @@
 #define FALLOC_FL_PUNCH_HOLE 0x02
 #endif
 
-/* Consecutive EINTRs tolerated before POPULATE gives up with -EINTR. */
+/* Consecutive EINTRs without progress tolerated before POPULATE gives up with -EINTR. */
 #define POPULATE_EINTR_MAX 1000
 /* Bounce buffer for unaligned sources. */
 #define BOUNCE_SIZE (2ULL << 20)
@@ -226,6 +226,9 @@ static int populate_writeback(struct cca_realm *r, struct kvm_arm_rmi_populate *
 		a->base += done;
 		a->source_uaddr += done;
 		a->size -= done;
+		/* Only EINTRs without progress count: progress guarantees the loop ends. */
+		if (done)
+			eintr = 0;
 		if (ret == -EINTR && ++eintr < POPULATE_EINTR_MAX)
 			continue;
 		if (ret < 0)
@@ -234,7 +237,6 @@ static int populate_writeback(struct cca_realm *r, struct kvm_arm_rmi_populate *
 			return -EIO;
 		if (done == 0)
 			return -CCA_E_NO_PROGRESS;
-		eintr = 0;
 	}
 	return 0;
 }

@@ -149,6 +149,8 @@ CCA_EXPORT void cca_realm_destroy(struct cca_realm *r)
 CCA_EXPORT enum cca_realm_state cca_realm_state(const struct cca_realm *r)
 {
 	struct cca_realm *m = (struct cca_realm *)r;
+	if (!r)
+		return CCA_REALM_DEAD;
 	pthread_mutex_lock(&m->lock);
 	enum cca_realm_state s = r->state;
 	pthread_mutex_unlock(&m->lock);
@@ -157,17 +159,17 @@ CCA_EXPORT enum cca_realm_state cca_realm_state(const struct cca_realm *r)
 
 CCA_EXPORT enum cca_abi_rev cca_realm_revision(const struct cca_realm *r)
 {
-	return r->abi->rev;
+	return r ? r->abi->rev : CCA_ABI_UNKNOWN;
 }
 
 CCA_EXPORT int cca_realm_vm_fd(const struct cca_realm *r)
 {
-	return r->vm_fd;
+	return r ? r->vm_fd : -EINVAL;
 }
 
 CCA_EXPORT unsigned int cca_realm_ipa_bits(const struct cca_realm *r)
 {
-	return r->params.ipa_bits;
+	return r ? r->params.ipa_bits : 0;
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -255,6 +257,8 @@ out:
 
 CCA_EXPORT int cca_realm_gic_fd(const struct cca_realm *r)
 {
+	if (!r)
+		return -EINVAL;
 	return r->gic_fd >= 0 ? r->gic_fd : -ENOENT;
 }
 
@@ -272,6 +276,8 @@ CCA_EXPORT int cca_realm_set_psci_user(struct cca_realm *r)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(bases) && !r->psci_user; i++) {
 		struct cca_kvm_smccc_filter f;
+		if (r->psci_filters & (1U << i))
+			continue; /* installed by an earlier, partly failed call */
 		memset(&f, 0, sizeof(f));
 		f.base = bases[i];
 		f.nr_functions = CCA_PSCI_RANGE_LEN;
@@ -280,6 +286,7 @@ CCA_EXPORT int cca_realm_set_psci_user(struct cca_realm *r)
 				   CCA_KVM_ARM_VM_SMCCC_FILTER, &f);
 		if (ret)
 			goto out;
+		r->psci_filters |= 1U << i;
 	}
 	r->psci_user = true;
 out:
@@ -289,7 +296,7 @@ out:
 
 CCA_EXPORT int cca_realm_psci_user(const struct cca_realm *r)
 {
-	return r->psci_user;
+	return r ? r->psci_user : 0;
 }
 
 /* Caller holds r->lock. */
@@ -310,7 +317,8 @@ const struct cca_region *cca_realm_find_region(const struct cca_realm *r, uint64
 {
 	for (unsigned int i = 0; i < r->nr_regions; i++) {
 		const struct cca_region *g = &r->regions[i];
-		if (gpa >= g->gpa && len <= g->len && gpa - g->gpa <= g->len - len)
+		/* The range starts inside @g (so an empty range at @g's end is not @g's). */
+		if (gpa >= g->gpa && gpa - g->gpa < g->len && len <= g->len - (gpa - g->gpa))
 			return g;
 	}
 	return NULL;

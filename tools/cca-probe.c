@@ -23,7 +23,7 @@ static const char *const why_names[] = {
 static const char *const source_names[] = {
 	[CCA_REV_FROM_NONE] = "none",
 	[CCA_REV_FROM_PROBE] = "probed",
-	[CCA_REV_FROM_ENV] = "$" CCA_ENV_REVISION,
+	[CCA_REV_FROM_ENV] = "$CCA_ABI_REVISION",
 	[CCA_REV_FROM_API] = "--revision",
 };
 
@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		   "SVE, PMU and breakpoint limits, and whether user-space PSCI needs manual\n"
 		   "completion; or why realms are unavailable.\n"
 		   "\n"
-		   "  --kvm PATH       KVM device (default $" CCA_ENV_KVM_PATH " or /dev/kvm)\n"
+		   "  --kvm PATH       KVM device (default $CCA_KVM_PATH or /dev/kvm)\n"
 		   "  --revision vNN   use this ABI revision instead of detecting it\n"
 		   "  --quiet          print nothing; exit status only\n"
 		   "\n"
@@ -47,6 +47,8 @@ static void print_result(const struct cca_probe_result *r)
 {
 	printf("host architecture:   %s\n", r->machine);
 	printf("KVM device:          %s\n", r->kvm_path[0] ? r->kvm_path : "-");
+	printf("backend:             %s\n",
+	       strcmp(r->backend, "sim") == 0 ? "simulator (CCA_BACKEND=sim)" : "kernel");
 	if (r->available != CCA_AVAILABLE) {
 		const char *why = (unsigned)r->available < sizeof(why_names) / sizeof(why_names[0])
 					  ? why_names[r->available]

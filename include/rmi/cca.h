@@ -12,11 +12,13 @@
 #include <rmi/error.h>
 #include <rmi/exit.h>
 #include <rmi/host.h>
+#include <rmi/measure.h>
 #include <rmi/mem.h>
 #include <rmi/psci.h>
 #include <rmi/realm.h>
 #include <rmi/rec.h>
 #include <rmi/rmi.h>
+#include <rmi/sim.h>
 #include <rmi/uapi.h>
 
 #define CCA_VERSION_MAJOR 0

@@ -16,6 +16,7 @@ extern "C" {
 #endif
 
 struct cca_host;
+struct cca_sim;
 
 /* Environment variable that overrides revision detection ("v12" ... "v15"). */
 #define CCA_ENV_REVISION "CCA_ABI_REVISION"
@@ -31,6 +32,8 @@ struct cca_host;
  *	other value overrides both
  * @log_fn: optional diagnostics callback (see cca_log_fn)
  * @log_ctx: passed to @log_fn
+ * @sim: run on this simulator (rmi/sim.h) instead of the kernel; NULL: the
+ *	kernel, unless $CCA_BACKEND is "sim"
  * @reserved: must be zero
  */
 struct cca_host_options {
@@ -41,10 +44,11 @@ struct cca_host_options {
 	uint32_t reserved0;
 	cca_log_fn *log_fn;
 	void *log_ctx;
-	uint64_t reserved[4];
+	struct cca_sim *sim;
+	uint64_t reserved[3];
 };
 
-/* Ignore $CCA_ABI_REVISION and $CCA_KVM_PATH. */
+/* Ignore $CCA_ABI_REVISION, $CCA_KVM_PATH and $CCA_BACKEND. */
 #define CCA_HOST_NO_ENV (1U << 0)
 
 /**
@@ -127,6 +131,7 @@ enum cca_unavailable {
  * @kvm_path: the device that was opened
  * @reason: one line saying why realms are unavailable, or ""
  * @evidence: what each probe answered, one line
+ * @backend: "kvm" or "sim"
  */
 struct cca_probe_result {
 	uint32_t size;
@@ -147,6 +152,7 @@ struct cca_probe_result {
 	char kvm_path[128];
 	char reason[160];
 	char evidence[256];
+	char backend[8];
 };
 
 /**

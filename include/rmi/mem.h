@@ -47,7 +47,7 @@ struct cca_mem_region_params {
 
 /**
  * cca_mem_region_add() - add a RAM region to a realm
- * @realm: a realm that has not run
+ * @realm: a realm; a private (guest_memfd) region only before its first run
  * @params: the region
  * @slot: receives the memslot number used; may be NULL
  *
@@ -70,7 +70,8 @@ int cca_mem_region_add(struct cca_realm *realm, const struct cca_mem_region_para
  * cca_mem_shared_ptr() - user address of the shared view of a GPA range
  * @realm: a realm
  * @gpa: start
- * @len: length (must lie within one region)
+ * @len: length; [@gpa, @gpa + @len) must start inside one region and end
+ *	within it (an empty range gives the address of @gpa)
  *
  * Return: the address, or NULL if the range is not in one region.
  */
@@ -110,13 +111,16 @@ int cca_mem_populate(struct cca_realm *realm, uint64_t ipa, const void *src, uin
  * @realm: a realm
  * @gpa: 4 KiB-aligned start inside private-capable regions
  * @len: 4 KiB multiple
- * @private: 1 for private, 0 for shared
+ * @is_private: non-zero for private, 0 for shared
+ *
+ * Only the attributes change: unlike cca_mem_accept_ripas_change(), no
+ * stale backing is dropped.
  *
  * Return: 0; -EINVAL; -CCA_E_NOT_REALM_MEMORY; -EOPNOTSUPP where the
  * revision converts on the guest_memfd (v15, call unknown); -errno.
  * Context: serialised with other calls on @realm by the library.
  */
-int cca_mem_set_private(struct cca_realm *realm, uint64_t gpa, uint64_t len, int private);
+int cca_mem_set_private(struct cca_realm *realm, uint64_t gpa, uint64_t len, int is_private);
 
 /**
  * cca_mem_accept_ripas_change() - accept a guest's RIPAS change request

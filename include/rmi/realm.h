@@ -178,6 +178,10 @@ struct cca_gic_params {
  * The vGIC is initialised (KVM_DEV_ARM_VGIC_CTRL_INIT) by the first
  * cca_rec_run(), after every vCPU exists, as v15 requires.
  *
+ * If a KVM_SET_DEVICE_ATTR fails, the device fd is closed, but KVM keeps
+ * the vGIC it created until the VM is destroyed (a VM has one irqchip), so
+ * a second attempt fails with -EEXIST from the kernel: destroy the realm.
+ *
  * Return: 0; -EINVAL bad placement (alignment, overlap, not in the lower
  * half of the IPA space); -EEXIST already created; -CCA_E_STATE not
  * configuring; -errno from KVM_CREATE_DEVICE / KVM_SET_DEVICE_ATTR.
