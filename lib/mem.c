@@ -335,8 +335,6 @@ static int check_range(struct cca_realm *r, uint64_t gpa, uint64_t len)
 		return -CCA_E_NOT_REALM_MEMORY;
 	if (!cca_realm_range_is_gmem(r, gpa, len))
 		return -CCA_E_NOT_REALM_MEMORY;
-	if (cca_abi_desc_has(r->abi, CCA_ABI_GMEM_CONVERSION))
-		return -EOPNOTSUPP; /* v15 converts on the guest_memfd; the call is unknown */
 	return 0;
 }
 
@@ -346,6 +344,9 @@ CCA_EXPORT int cca_mem_set_private(struct cca_realm *r, uint64_t gpa, uint64_t l
 		return -EINVAL;
 	pthread_mutex_lock(&r->lock);
 	int ret = check_range(r, gpa, len);
+	/* v15 converts on the guest_memfd; that call is unknown (unconfirmed, §18). */
+	if (!ret && cca_abi_desc_has(r->abi, CCA_ABI_GMEM_CONVERSION))
+		ret = -EOPNOTSUPP;
 	if (!ret)
 		ret = set_attributes(r, gpa, len, private != 0);
 	pthread_mutex_unlock(&r->lock);
@@ -389,7 +390,11 @@ CCA_EXPORT int cca_mem_accept_ripas_change(struct cca_realm *r, const struct cca
 	bool private = e->ripas.ripas == CCA_RIPAS_RAM;
 	pthread_mutex_lock(&r->lock);
 	int ret = check_range(r, e->ripas.base, e->ripas.size);
-	if (!ret)
+	/*
+	 * v15's guest_memfd conversion call is unknown (§18): accept by re-entry
+	 * alone, which applies RTT_SET_RIPAS as on v12-v14 (unconfirmed).
+	 */
+	if (!ret && !cca_abi_desc_has(r->abi, CCA_ABI_GMEM_CONVERSION))
 		ret = set_attributes(r, e->ripas.base, e->ripas.size, private);
 	if (!ret)
 		drop_stale(r, e->ripas.base, e->ripas.size, private);

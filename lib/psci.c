@@ -49,6 +49,14 @@ int cca_psci_check_run(struct cca_rec *rec)
 	return 0;
 }
 
+/* The RMM's status rule: SUCCESS, or DENIED for a CPU_ON whose target is off. */
+static bool status_ok(int32_t status, uint32_t fn, const struct cca_rec *tgt)
+{
+	return status == CCA_PSCI_RET_SUCCESS ||
+	       (status == CCA_PSCI_RET_DENIED && fn == CCA_PSCI_FN_CPU_ON &&
+		tgt->power != CCA_POWER_ON);
+}
+
 /* Caller holds r->lock. */
 static int complete_locked(struct cca_rec *src, uint64_t target_mpidr, int32_t status)
 {
@@ -59,9 +67,7 @@ static int complete_locked(struct cca_rec *src, uint64_t target_mpidr, int32_t s
 	struct cca_rec *tgt = cca_realm_rec_by_mpidr(r, target_mpidr);
 	if (!tgt || target_mpidr != src->psci_pending_target)
 		return -CCA_E_PSCI_TARGET;
-	if (status != CCA_PSCI_RET_SUCCESS &&
-	    (status != CCA_PSCI_RET_DENIED || src->psci_pending_fn != CCA_PSCI_FN_CPU_ON ||
-	     tgt->power == CCA_POWER_ON))
+	if (!status_ok(status, src->psci_pending_fn, tgt))
 		return -CCA_E_PSCI_STATUS;
 
 	struct kvm_arm_rmi_psci_complete arg;
@@ -87,10 +93,23 @@ CCA_EXPORT int cca_psci_complete(struct cca_rec *src, uint64_t target_mpidr, int
 	if (!src)
 		return -EINVAL;
 	struct cca_realm *r = src->realm;
-	if (!cca_abi_desc_has(r->abi, CCA_ABI_MANUAL_PSCI_COMPLETE))
-		return 0; /* KVM completes on the caller's next entry */
+	int ret;
 	pthread_mutex_lock(&r->lock);
-	int ret = complete_locked(src, target_mpidr, status);
+	if (cca_abi_desc_has(r->abi, CCA_ABI_MANUAL_PSCI_COMPLETE)) {
+		ret = complete_locked(src, target_mpidr, status);
+	} else {
+		/*
+		 * KVM completes on the caller's next entry. Nothing is pending
+		 * here, so the call's kind is unknown: DENIED counts as CPU_ON's.
+		 */
+		struct cca_rec *tgt = cca_realm_rec_by_mpidr(r, target_mpidr);
+		if (!tgt)
+			ret = -CCA_E_PSCI_TARGET;
+		else if (!status_ok(status, CCA_PSCI_FN_CPU_ON, tgt))
+			ret = -CCA_E_PSCI_STATUS;
+		else
+			ret = 0;
+	}
 	pthread_mutex_unlock(&r->lock);
 	return ret;
 }

@@ -92,6 +92,11 @@ static int config_debug(struct cca_rec *rec, unsigned int bps, unsigned int wps)
 	return set_reg(rec, CCA_KVM_REG_ID_AA64DFR0_EL1, &v);
 }
 
+/*
+ * PMCR_EL0.N and the overflow interrupt. KVM_ARM_VCPU_PMU_V3_INIT waits for
+ * the first run: KVM refuses it (ENODEV) until the vGIC is initialised,
+ * and the vGIC can only be initialised once every vCPU exists.
+ */
 static int config_pmu(struct cca_rec *rec, unsigned int counters, unsigned int irq)
 {
 	const struct cca_sys *sys = rec->realm->sys;
@@ -108,12 +113,15 @@ static int config_pmu(struct cca_rec *rec, unsigned int counters, unsigned int i
 	struct kvm_device_attr a = { .group = CCA_KVM_ARM_VCPU_PMU_V3_CTRL,
 				     .attr = CCA_KVM_ARM_VCPU_PMU_V3_IRQ,
 				     .addr = (uint64_t)(uintptr_t)&girq };
-	ret = sys_ioctl(sys, rec->fd, KVM_SET_DEVICE_ATTR, &a);
-	if (ret)
-		return ret;
-	a.attr = CCA_KVM_ARM_VCPU_PMU_V3_INIT;
-	a.addr = 0;
 	return sys_ioctl(sys, rec->fd, KVM_SET_DEVICE_ATTR, &a);
+}
+
+/* KVM_ARM_VCPU_PMU_V3_INIT on one vCPU; the vGIC must be initialised. */
+static int init_pmu(struct cca_rec *rec)
+{
+	struct kvm_device_attr a = { .group = CCA_KVM_ARM_VCPU_PMU_V3_CTRL,
+				     .attr = CCA_KVM_ARM_VCPU_PMU_V3_INIT };
+	return sys_ioctl(rec->realm->sys, rec->fd, KVM_SET_DEVICE_ATTR, &a);
 }
 
 static int check_create(struct cca_realm *r, const struct cca_rec_params *p)
@@ -333,6 +341,24 @@ CCA_EXPORT int cca_rec_get_reg(struct cca_rec *rec, uint64_t id, uint64_t *value
 	return ret;
 }
 
+/*
+ * Every vCPU's PMU, right after the vGIC init. A vCPU PMU cannot be
+ * initialised twice, so a failure is not retryable: the realm is dead.
+ */
+static int init_pmus(struct cca_realm *r)
+{
+	for (unsigned int i = 0; i < r->nr_created; i++) {
+		int ret = init_pmu(r->recs[i]);
+		if (ret) {
+			cca_log(r->host, CCA_LOG_ERR, "vCPU %u PMU init failed (%s): realm is dead", i,
+				cca_error_name(ret));
+			r->state = CCA_REALM_DEAD;
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /* First-run duties, under the realm lock: the kernel activates the realm. */
 static int first_run_checks(struct cca_realm *r)
 {
@@ -347,6 +373,8 @@ static int first_run_checks(struct cca_realm *r)
 		if (ret)
 			return ret;
 		r->gic_initialised = true;
+		if (r->params.flags & CCA_REALM_F_PMU)
+			return init_pmus(r);
 	}
 	return 0;
 }

@@ -35,12 +35,13 @@ extern "C" {
  *
  * The low-level step; most VMMs call cca_psci_cpu_on() or
  * cca_psci_affinity_info() instead. On revisions without manual completion
- * it validates and returns 0 without a kernel call.
+ * nothing is pending: it checks @target_mpidr and @status (DENIED only
+ * while the target is off) and returns 0 without a kernel call.
  *
- * Return: 0; -CCA_E_PSCI_NOT_PENDING; -CCA_E_PSCI_TARGET no vCPU has
- * @target_mpidr, or it is not the target the guest named; -CCA_E_PSCI_STATUS;
- * -errno from the kernel (the call stays pending: the realm cannot
- * continue on that vCPU).
+ * Return: 0; -EINVAL NULL @source; -CCA_E_PSCI_NOT_PENDING nothing
+ * pending on @source; -CCA_E_PSCI_TARGET no vCPU has @target_mpidr, or it
+ * is not the target the guest named; -CCA_E_PSCI_STATUS; -errno from the
+ * kernel (the call stays pending: the realm cannot continue on that vCPU).
  * Context: thread-safe; any thread, concurrently with other RECs' runs.
  */
 int cca_psci_complete(struct cca_rec *source, uint64_t target_mpidr, int32_t status);
@@ -84,7 +85,7 @@ int cca_psci_affinity_info(struct cca_rec *source, const struct cca_exit *exit);
  * Marks @rec off (AFFINITY_INFO answers and CPU_ON accept it again). The
  * VMM stops running it until a new CPU_ON.
  *
- * Return: 0.
+ * Return: 0; -EINVAL NULL @rec.
  * Context: thread-safe.
  */
 int cca_psci_cpu_off(struct cca_rec *rec);
@@ -94,7 +95,8 @@ int cca_psci_cpu_off(struct cca_rec *rec);
  * @rec: a REC
  * @target_mpidr: receives the target; may be NULL
  *
- * Return: the pending enum cca_psci_fn (CPU_ON, AFFINITY_INFO) or 0.
+ * Return: the pending enum cca_psci_fn (CPU_ON, AFFINITY_INFO) or 0;
+ * -EINVAL NULL @rec.
  * Context: thread-safe.
  */
 int cca_psci_pending(struct cca_rec *rec, uint64_t *target_mpidr);
@@ -105,7 +107,7 @@ int cca_psci_pending(struct cca_rec *rec, uint64_t *target_mpidr);
  *
  * REC 0 starts on, secondaries off; CPU_ON and CPU_OFF change it.
  *
- * Return: 1 or 0.
+ * Return: 1 or 0; -EINVAL NULL @rec.
  * Context: thread-safe.
  */
 int cca_rec_is_on(struct cca_rec *rec);

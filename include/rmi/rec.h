@@ -44,13 +44,20 @@ struct cca_rec_params {
  * for index > 0; SVE, PMU_V3 per realm parameters), then every realm
  * parameter that lives in vCPU state: SVE_VLS and FINALIZE(SVE),
  * ID_AA64DFR0_EL1 (breakpoints, watchpoints), PMCR_EL0.N and the PMU
- * interrupt. The MPIDR is KVM's default for @index.
+ * interrupt. KVM initialises a vCPU PMU only once the vGIC is, so
+ * KVM_ARM_VCPU_PMU_V3_INIT waits for the first cca_rec_run(). The MPIDR
+ * is KVM's default for @index.
  *
- * Return: 0; -EINVAL bad params; -CCA_E_VCPU_ORDER @index out of order or
- * beyond nr_recs; -CCA_E_FEATURE a refused feature bit; -CCA_E_AFTER_RUN
- * after the first run; -CCA_E_STATE after the first populate (the realm
- * descriptor would not see this vCPU's configuration); -errno from the
- * kernel (the half-made vCPU is closed; the realm stays usable).
+ * Return: 0; -EINVAL bad params; -CCA_E_DEAD the realm is dead;
+ * -CCA_E_VCPU_ORDER @index out of order or beyond nr_recs; -CCA_E_FEATURE
+ * a refused feature bit; -CCA_E_NO_GICV3 a PMU without the in-kernel GIC;
+ * -CCA_E_AFTER_RUN after the first run; -CCA_E_STATE after the first
+ * populate (the realm descriptor would not see this vCPU's
+ * configuration); -ENOMEM; -errno from KVM_CREATE_VCPU (nothing was
+ * created; the realm stays usable). Any failure after KVM_CREATE_VCPU
+ * (-errno from the kernel or mmap, -EOPNOTSUPP the host cannot give the
+ * SVE length) closes the half-made vCPU and leaves the realm
+ * CCA_REALM_DEAD: KVM cannot remove a vCPU.
  * Context: serialised with other calls on @realm by the library.
  */
 int cca_rec_create(struct cca_realm *realm, const struct cca_rec_params *params,
@@ -123,11 +130,15 @@ int cca_rec_set_entry(struct cca_rec *rec, uint64_t pc, const uint64_t x[8]);
  *
  * A realm allows x0-x30, PC, ID_AA64DFR0_EL1, SVE_VLS, and PMCR_EL0 where
  * the revision has a PMU. Writes the kernel would accept and ignore are
- * refused: PC after the first run, x0-x30 after the first run except in
- * answer to a PSCI or host-call exit, PMCR_EL0/DFR0/SVE_VLS after the
- * first populate.
+ * refused: x8-x30 before the first run (the RMM takes x0-x7), PC after
+ * it, x0-x30 after it except in answer to a PSCI or host-call exit,
+ * PMCR_EL0 after the first populate. SVE_VLS is 512 bits wide and set by
+ * cca_rec_create() from the realm parameters.
  *
- * Return: 0; -CCA_E_REG_NOT_ALLOWED; -CCA_E_REG_IGNORED; -errno.
+ * Return: 0; -CCA_E_REG_NOT_ALLOWED an ID the realm refuses (SP, PSTATE,
+ * MPIDR_EL1, timers, FP/SIMD, ...; PMCR_EL0 without a PMU revision);
+ * -CCA_E_REG_IGNORED as above; -CCA_E_STATE ID_AA64DFR0_EL1 after the
+ * first populate; -EINVAL NULL @rec or SVE_VLS; -errno from the kernel.
  * Context: the thread that runs @rec.
  */
 int cca_rec_set_reg(struct cca_rec *rec, uint64_t id, uint64_t value);
@@ -141,7 +152,8 @@ int cca_rec_set_reg(struct cca_rec *rec, uint64_t id, uint64_t value);
  * The kernel returns its own copy, never live guest state, except x0-x30
  * right after a PSCI or host-call exit.
  *
- * Return: 0; -errno.
+ * Return: 0; -EINVAL a NULL pointer or a register that is not 64 bits
+ * wide (nothing sent); -errno.
  * Context: any thread.
  */
 int cca_rec_get_reg(struct cca_rec *rec, uint64_t id, uint64_t *value);
@@ -153,8 +165,9 @@ int cca_rec_get_reg(struct cca_rec *rec, uint64_t id, uint64_t *value);
  *
  * Before entering: refuses a REC whose PSCI call, or a PSCI call naming it
  * as target, still needs its completion; on the realm's first run checks
- * that every vCPU exists and a GICv3 does, initialises the vGIC, then
- * lets the kernel activate the realm. On revisions where KVM completes
+ * that every vCPU exists and a GICv3 does, initialises the vGIC and then
+ * every vCPU's PMU, then lets the kernel activate the realm; if that
+ * KVM_RUN fails the realm is CCA_REALM_DEAD. On revisions where KVM completes
  * PSCI itself, EAGAIN is retried (bounded) and then reported as
  * CCA_EXIT_RETRY. PSCI and host-call arguments are read back into @exit.
  *
@@ -162,7 +175,10 @@ int cca_rec_get_reg(struct cca_rec *rec, uint64_t id, uint64_t *value);
  * CCA_EXIT_FATAL with @exit->error for a kernel error); -CCA_E_PSCI_PENDING;
  * -CCA_E_PSCI_TARGET_PENDING; -CCA_E_VCPUS_NOT_CONFIGURED; -CCA_E_NO_GICV3;
  * -CCA_E_DEAD; -CCA_E_BAD_EXIT for undecodable kernel output (@exit->kind
- * CCA_EXIT_UNKNOWN); -errno if setup (vGIC init) failed.
+ * CCA_EXIT_UNKNOWN); -EINVAL NULL arguments; -errno if the vGIC init
+ * failed (nothing ran; the next run tries again) or a PMU init failed
+ * (the realm is then dead), or if loading a PSCI or host-call exit's
+ * arguments failed (@exit->kind set, without CCA_EXIT_F_ARGS_VALID).
  * Context: one thread per REC; RECs of one realm may run concurrently.
  */
 int cca_rec_run(struct cca_rec *rec, struct cca_exit *exit);
@@ -175,7 +191,8 @@ int cca_rec_run(struct cca_rec *rec, struct cca_exit *exit);
  * Writes kvm_run.mmio.data for the next cca_rec_run(); the RMM loads the
  * register and advances the PC. Never touch the PC yourself.
  *
- * Return: 0; -CCA_E_STATE if the last exit was not an MMIO read.
+ * Return: 0; -CCA_E_STATE if the last exit was not an MMIO read; -EINVAL
+ * NULL @rec.
  * Context: the thread that runs @rec.
  */
 int cca_rec_set_mmio_data(struct cca_rec *rec, uint64_t data);
