@@ -189,10 +189,17 @@ CCA_EXPORT int cca_psci_cpu_off(struct cca_rec *rec)
 {
 	if (!rec)
 		return -EINVAL;
+	/*
+	 * The RMM made the REC not runnable; KVM must stop it too, or its next
+	 * KVM_RUN enters a non-runnable REC and fails with ENXIO.
+	 */
+	struct kvm_mp_state mp = { .mp_state = CCA_KVM_MP_STATE_STOPPED };
 	pthread_mutex_lock(&rec->realm->lock);
-	rec->power = CCA_POWER_OFF;
+	int ret = sys_ioctl(rec->realm->sys, rec->fd, KVM_SET_MP_STATE, &mp);
+	if (!ret)
+		rec->power = CCA_POWER_OFF;
 	pthread_mutex_unlock(&rec->realm->lock);
-	return 0;
+	return ret;
 }
 
 CCA_EXPORT int cca_psci_pending(struct cca_rec *rec, uint64_t *target_mpidr)

@@ -412,7 +412,6 @@ CCA_EXPORT int cca_rec_run(struct cca_rec *rec, struct cca_exit *exit)
 	if (!rec || !exit)
 		return -EINVAL;
 	r = rec->realm;
-	memset(exit, 0, sizeof(*exit));
 
 	pthread_mutex_lock(&r->lock);
 	was_active = r->state == CCA_REALM_ACTIVE;
@@ -427,7 +426,8 @@ CCA_EXPORT int cca_rec_run(struct cca_rec *rec, struct cca_exit *exit)
 	}
 	pthread_mutex_unlock(&r->lock);
 	if (ret)
-		return ret;
+		return ret; /* refused: @exit untouched */
+	memset(exit, 0, sizeof(*exit));
 
 	for (unsigned int tries = 0;; tries++) {
 		ret = sys_ioctl_int(r->sys, rec->fd, KVM_RUN, 0);

@@ -138,6 +138,10 @@ static void seq_done(void)
 	  .in = &(const struct kvm_mp_state){ .mp_state = CCA_KVM_MP_STATE_RUNNABLE },      \
 	  .in_len = sizeof(struct kvm_mp_state), .ret = (r) }
 #define MP_RUNNABLE(n) MP_RUNNABLE_R(n, 0)
+#define MP_STOPPED_R(n, r)                                                                 \
+	{ .fd = VCPU(n), .req = KVM_SET_MP_STATE,                                          \
+	  .in = &(const struct kvm_mp_state){ .mp_state = CCA_KVM_MP_STATE_STOPPED },       \
+	  .in_len = sizeof(struct kvm_mp_state), .ret = (r) }
 
 /* ---- fixture plumbing ------------------------------------------------- */
 
@@ -590,8 +594,13 @@ static void affinity_info(void **state)
 		assert_int_equal(cca_psci_affinity_info(F.rec[2], &e), 0);
 		seq_done();
 	}
-	/* CPU_OFF (no completion, no kernel call) makes it OFF again. */
-	assert_int_equal(cca_psci_cpu_off(F.rec[1]), 0);
+	/* CPU_OFF (no completion; KVM stops the vCPU) makes it OFF again. */
+	{
+		const struct step calls[] = { MP_STOPPED_R(1, 0) };
+		EXPECT(calls);
+		assert_int_equal(cca_psci_cpu_off(F.rec[1]), 0);
+		seq_done();
+	}
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
 	e = affinity_exit(0, 0x1);
 	{
@@ -678,10 +687,20 @@ static void cpu_off_then_on_again(void **state)
 {
 	setup(state, 2);
 	power_on(0, 1);
-	size_t n = mock_sys_ioctl_count();
-	strict();
-	assert_int_equal(cca_psci_cpu_off(F.rec[1]), 0);
-	assert_int_equal(mock_sys_ioctl_count(), n);
+	/* A failing MP_STATE leaves the vCPU on: it must not be left runnable unseen. */
+	{
+		const struct step fail[] = { MP_STOPPED_R(1, -EIO) };
+		EXPECT(fail);
+		assert_int_equal(cca_psci_cpu_off(F.rec[1]), -EIO);
+		seq_done();
+		assert_int_equal(cca_rec_is_on(F.rec[1]), 1);
+	}
+	{
+		const struct step calls[] = { MP_STOPPED_R(1, 0) };
+		EXPECT(calls);
+		assert_int_equal(cca_psci_cpu_off(F.rec[1]), 0);
+		seq_done();
+	}
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
 	struct cca_exit e = cpu_on_exit(0, 0x1);
 	bool manual = cca_abi_has(rev_of(state), CCA_ABI_MANUAL_PSCI_COMPLETE);

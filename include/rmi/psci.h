@@ -79,13 +79,15 @@ int cca_psci_cpu_on(struct cca_rec *source, const struct cca_exit *exit, int den
 int cca_psci_affinity_info(struct cca_rec *source, const struct cca_exit *exit);
 
 /**
- * cca_psci_cpu_off() - note a forwarded CPU_OFF
+ * cca_psci_cpu_off() - answer a forwarded CPU_OFF
  * @rec: the REC that called CPU_OFF
  *
- * Marks @rec off (AFFINITY_INFO answers and CPU_ON accept it again). The
- * VMM stops running it until a new CPU_ON.
+ * The RMM made the REC not runnable; this stops the vCPU in KVM too
+ * (KVM_SET_MP_STATE STOPPED), so that its thread blocks in KVM_RUN until a
+ * new CPU_ON instead of entering a non-runnable REC (ENXIO), and marks it
+ * off for AFFINITY_INFO and CPU_ON.
  *
- * Return: 0; -EINVAL NULL @rec.
+ * Return: 0; -EINVAL NULL @rec; -errno from KVM_SET_MP_STATE (@rec stays on).
  * Context: thread-safe.
  */
 int cca_psci_cpu_off(struct cca_rec *rec);
