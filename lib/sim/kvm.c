@@ -82,13 +82,14 @@ struct svcpu {
 	unsigned int id;
 	int fd; /* -1 once closed */
 	struct kvm_run *run;
-	bool inited, stopped, sve_final, running;
+	bool inited, stopped, sve_final, running, pmu_irq, pmu_init;
 	uint32_t features;
 	uint64_t x[31], pc, dfr0, pmcr, vls[8];
 	uint64_t rec; /* 0 before activation */
 	enum pend pend;
 	uint32_t mmio_len;
 	bool auto_psci; /* v14+: complete the last PSCI call before the next entry */
+	uint32_t psci_fid;
 	uint64_t psci_target;
 	uint64_t ripas_base, ripas_top;
 	struct cca_rmi_rec_run recrun;
@@ -435,7 +436,8 @@ static int activate(struct cca_sim *s, struct svm *vm)
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		struct svcpu *v = vm->vcpus[i];
 		if (!(v->features & (1U << CCA_KVM_ARM_VCPU_PSCI_0_2)) ||
-		    pmu != ((v->features & (1U << CCA_KVM_ARM_VCPU_PMU_V3)) != 0))
+		    pmu != ((v->features & (1U << CCA_KVM_ARM_VCPU_PMU_V3)) != 0) ||
+		    (pmu && !v->pmu_init))
 			return -EINVAL;
 	}
 	struct cca_rmi_rec_params *rp = calloc(1, sizeof(*rp));
@@ -618,6 +620,7 @@ static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 		} else {
 			v->x[0] = already_on ? (uint64_t)(int64_t)CCA_PSCI_RET_ALREADY_ON : 0;
 			v->auto_psci = true;
+			v->psci_fid = fid;
 			v->psci_target = v->x[1];
 		}
 		t->stopped = false;
@@ -635,6 +638,7 @@ static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 				return -ENXIO;
 		} else {
 			v->auto_psci = true;
+			v->psci_fid = fid;
 			v->psci_target = v->x[1];
 		}
 		return 1;
@@ -737,6 +741,7 @@ static int handle_exit(struct cca_sim *s, struct svcpu *v)
 			    (is_fid(fid, CCA_PSCI_CPU_ON_32, CCA_PSCI_CPU_ON_64) ||
 			     is_fid(fid, CCA_PSCI_AFFINITY_INFO_32, CCA_PSCI_AFFINITY_INFO_64))) {
 				v->auto_psci = true;
+			v->psci_fid = fid;
 				v->psci_target = v->x[1];
 			}
 			return 0;
@@ -777,8 +782,9 @@ static int pre_entry(struct cca_sim *s, struct svcpu *v)
 		/* v14+: KVM completes PSCI itself, status from the caller's x0 (§17). */
 		struct svcpu *t = vcpu_by_mpidr(vm, v->psci_target);
 		int64_t x0 = (int64_t)v->x[0];
-		int64_t st = (x0 == CCA_PSCI_RET_SUCCESS || x0 == CCA_PSCI_RET_ALREADY_ON ||
-			      x0 == CCA_PSCI_AFFINITY_OFF)
+		/* CPU_ON: SUCCESS or ALREADY_ON -> SUCCESS, else DENIED; AFFINITY_INFO: SUCCESS. */
+		bool cpu_on = is_fid(v->psci_fid, CCA_PSCI_CPU_ON_32, CCA_PSCI_CPU_ON_64);
+		int64_t st = (!cpu_on || x0 == CCA_PSCI_RET_SUCCESS || x0 == CCA_PSCI_RET_ALREADY_ON)
 				     ? CCA_PSCI_RET_SUCCESS
 				     : CCA_PSCI_RET_DENIED;
 		uint64_t trec = t ? t->rec : 0;
@@ -1054,9 +1060,21 @@ static int vcpu_ioctl(struct cca_sim *s, struct svcpu *v, unsigned long req, voi
 		if (a->group != CCA_KVM_ARM_VCPU_PMU_V3_CTRL ||
 		    !(v->features & (1U << CCA_KVM_ARM_VCPU_PMU_V3)))
 			return -ENXIO;
-		if (a->attr == CCA_KVM_ARM_VCPU_PMU_V3_IRQ)
-			return vm->gic ? 0 : -ENODEV;
-		return a->attr == CCA_KVM_ARM_VCPU_PMU_V3_INIT ? 0 : -ENXIO;
+		if (a->attr == CCA_KVM_ARM_VCPU_PMU_V3_IRQ) {
+			if (!vm->gic)
+				return -ENODEV;
+			v->pmu_irq = true;
+			return 0;
+		}
+		if (a->attr != CCA_KVM_ARM_VCPU_PMU_V3_INIT)
+			return -ENXIO;
+		/* Upstream: the PMU initialises only once the vGIC is (kvm_arm_pmu_v3_init). */
+		if (!vm->gic_init || !v->pmu_irq)
+			return -ENODEV;
+		if (v->pmu_init)
+			return -EBUSY;
+		v->pmu_init = true;
+		return 0;
 	}
 	if (req == KVM_ARM_VCPU_RMI_PSCI_COMPLETE_V12 &&
 	    s->abi->psci_complete_req == KVM_ARM_VCPU_RMI_PSCI_COMPLETE_V12) {

@@ -311,7 +311,8 @@ static void sim_init(void)
 	int ret = cca_sim_create(&o, &s, err, sizeof(err));
 	free(guest); /* parsed: the simulator keeps no pointer to the text */
 	if (ret) {
-		say("cannot create the simulator: %s%s%s", gpath && *gpath ? gpath : "", gpath && *gpath ? ": " : "", err);
+		say("cannot create the simulator: %s%s%s", gpath && *gpath ? gpath : "",
+		    gpath && *gpath ? ": " : "", err);
 		sim_errno = -ret;
 		return;
 	}
@@ -532,13 +533,13 @@ static bool has_mode(int flags)
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
-#define MODE_ARG(flags, last)                                                                     \
-	mode_t mode = 0;                                                                          \
-	if (has_mode(flags)) {                                                                    \
-		va_list ap;                                                                       \
-		va_start(ap, last);                                                               \
-		mode = (mode_t)va_arg(ap, int);                                                   \
-		va_end(ap);                                                                       \
+#define MODE_ARG(flags, last)                   \
+	mode_t mode = 0;                        \
+	if (has_mode(flags)) {                  \
+		va_list ap;                     \
+		va_start(ap, last);             \
+		mode = (mode_t)va_arg(ap, int); \
+		va_end(ap);                     \
 	}
 
 PUBLIC int open(const char *path, int flags, ...)
@@ -612,8 +613,8 @@ PUBLIC int __openat64_2(int dirfd, const char *path, int flags)
 	if (is_kvm(dirfd, path))
 		return open_sim(path, flags);
 	need_real();
-	return real.openat64_2 ? real.openat64_2(dirfd, path, flags)
-			       : real.openat64(dirfd, path, flags);
+	return real.openat64_2 ? real.openat64_2(dirfd, path, flags) :
+				 real.openat64(dirfd, path, flags);
 }
 
 /* ---- ioctl ------------------------------------------------------------------------------ */
@@ -718,8 +719,8 @@ static int fallocate_sim(int fd, int mode, uint64_t off, uint64_t len)
 PUBLIC int fallocate(int fd, int mode, off_t off, off_t len)
 {
 	if (owner(fd))
-		return off < 0 || len <= 0 ? (errno = EINVAL, -1)
-					   : fallocate_sim(fd, mode, (uint64_t)off, (uint64_t)len);
+		return off < 0 || len <= 0 ? (errno = EINVAL, -1) :
+					     fallocate_sim(fd, mode, (uint64_t)off, (uint64_t)len);
 	need_real();
 	return real.fallocate(fd, mode, off, len);
 }
@@ -727,8 +728,8 @@ PUBLIC int fallocate(int fd, int mode, off_t off, off_t len)
 PUBLIC int fallocate64(int fd, int mode, off64_t off, off64_t len)
 {
 	if (owner(fd))
-		return off < 0 || len <= 0 ? (errno = EINVAL, -1)
-					   : fallocate_sim(fd, mode, (uint64_t)off, (uint64_t)len);
+		return off < 0 || len <= 0 ? (errno = EINVAL, -1) :
+					     fallocate_sim(fd, mode, (uint64_t)off, (uint64_t)len);
 	need_real();
 	return real.fallocate64(fd, mode, off, len);
 }
