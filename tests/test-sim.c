@@ -23,229 +23,55 @@
 
 #include "internal.h"
 #include "sim/sim.h"
+#include "vmm/sim-vmm.h"
 
-#define RAM_BASE 0x80000000ULL
-#define RAM_SIZE (64ULL << 20)
-#define UART 0x09000000ULL
-#define MAX_CPUS 16
+#define RAM_BASE SIM_VMM_RAM_BASE
 
-struct scenario {
-	struct cca_sim *sim;
-	struct cca_host *host;
-	struct cca_realm *realm;
-	struct cca_rec *rec[MAX_CPUS];
-	unsigned int nr;
-	bool psci_user;
-	pthread_mutex_t lock;
-	char console[8192]; /* vCPU 0's output, then each secondary's, in order */
-	size_t console_len;
-	char out[MAX_CPUS][1024]; /* per vCPU: a shared UART interleaves bytes */
-	size_t out_len[MAX_CPUS];
-	atomic_int stop;
-	atomic_int system_off, reset, fatal, exits, host_calls, ripas;
-	int fatal_err[MAX_CPUS];
-};
-
-static void sc_open(struct scenario *s, enum cca_abi_rev rev, const char *guest)
+/* Open, build and (optionally) run; any failure fails the test with the VMM's message. */
+static void open_build(struct sim_vmm *v, enum cca_abi_rev rev, const char *guest,
+		       unsigned int nr, bool psci_user)
 {
-	struct cca_sim_options so;
-	struct cca_host_options ho;
-	char err[192] = "";
-
-	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->lock, NULL);
-	memset(&so, 0, sizeof(so));
-	so.size = sizeof(so);
-	so.revision = rev;
-	so.guest = guest;
-	int ret = cca_sim_create(&so, &s->sim, err, sizeof(err));
+	struct sim_vmm_cfg c = { .rev = rev, .guest = guest, .nr_cpus = nr, .psci_user = psci_user };
+	int ret = sim_vmm_open(v, &c);
+	if (!ret)
+		ret = sim_vmm_build(v);
 	if (ret)
-		fail_msg("cca_sim_create: %s (%s)", cca_strerror(ret), err);
-	memset(&ho, 0, sizeof(ho));
-	ho.size = sizeof(ho);
-	ho.flags = CCA_HOST_NO_ENV;
-	ho.sim = s->sim;
-	assert_int_equal(cca_host_open(&ho, &s->host), 0);
-	assert_int_equal(cca_host_revision(s->host), rev);
+		fail_msg("%s: %s", cca_abi_rev_name(rev), v->err);
+	assert_int_equal(cca_realm_state(v->realm), CCA_REALM_DESCRIPTOR);
 }
 
-/* Build a realm in the order the kernel requires; returns the populate result. */
-static void sc_build(struct scenario *s, unsigned int nr, bool psci_user)
+static void stop_all(struct sim_vmm *v)
 {
-	static unsigned char image[3 * 4096] __attribute__((aligned(4096)));
-	struct cca_realm_params rp;
-	struct cca_gic_params gp = { .size = sizeof(gp), .dist_base = 0x08000000,
-				     .redist_base = 0x080a0000 };
-	struct cca_mem_region_params mp = { .size = sizeof(mp), .gpa = RAM_BASE, .len = RAM_SIZE };
-
-	s->nr = nr;
-	s->psci_user = psci_user;
-	cca_realm_params_init(&rp);
-	rp.ipa_bits = 33;
-	rp.nr_recs = nr;
-	rp.num_bps = 2;
-	rp.num_wps = 2;
-	assert_int_equal(cca_realm_create(s->host, &rp, &s->realm), 0);
-	assert_int_equal(cca_realm_gic_create(s->realm, &gp), 0);
-	for (unsigned int i = 0; i < nr; i++) {
-		struct cca_rec_params p = { .size = sizeof(p), .index = i };
-		assert_int_equal(cca_rec_create(s->realm, &p, &s->rec[i]), 0);
-	}
-	assert_int_equal(cca_mem_region_add(s->realm, &mp, NULL), 0);
-	if (psci_user)
-		assert_int_equal(cca_realm_set_psci_user(s->realm), 0);
-	for (size_t i = 0; i < sizeof(image); i++)
-		image[i] = (unsigned char)(i * 7);
-	assert_int_equal(cca_mem_populate(s->realm, RAM_BASE, image, sizeof(image),
-					  CCA_POPULATE_MEASURE),
-			 0);
-	assert_int_equal(cca_realm_state(s->realm), CCA_REALM_DESCRIPTOR);
-	const uint64_t x[8] = { RAM_BASE + 0x2000 };
-	assert_int_equal(cca_rec_set_entry(s->rec[0], RAM_BASE, x), 0);
-}
-
-static void sc_close(struct scenario *s)
-{
-	cca_realm_destroy(s->realm);
-	cca_host_close(s->host);
-	cca_sim_destroy(s->sim);
-	pthread_mutex_destroy(&s->lock);
-}
-
-static void stop_all(struct scenario *s)
-{
-	atomic_store(&s->stop, 1);
-	for (unsigned int i = 0; i < s->nr; i++)
-		cca_rec_kvm_run(s->rec[i])->immediate_exit = 1;
-}
-
-/* The run loop a VMM writes, with libcca's helpers. */
-static int handle(struct scenario *s, struct cca_rec *rec, const struct cca_exit *e)
-{
-	switch (e->kind) {
-	case CCA_EXIT_MMIO:
-		if (e->mmio.is_write && e->mmio.ipa == UART) {
-			unsigned int i = cca_rec_index(rec);
-			if (s->out_len[i] < sizeof(s->out[i]) - 1)
-				s->out[i][s->out_len[i]++] = (char)e->mmio.data;
-		} else if (!e->mmio.is_write) {
-			return cca_rec_set_mmio_data(rec, 0);
-		}
-		return 0;
-	case CCA_EXIT_PSCI:
-		switch (e->psci.fn) {
-		case CCA_PSCI_FN_CPU_ON:
-			return cca_psci_cpu_on(rec, e, 0);
-		case CCA_PSCI_FN_AFFINITY_INFO:
-			return cca_psci_affinity_info(rec, e);
-		case CCA_PSCI_FN_CPU_OFF:
-			return cca_psci_cpu_off(rec);
-		default:
-			return 0;
-		}
-	case CCA_EXIT_HOST_CALL:
-		atomic_fetch_add(&s->host_calls, 1);
-		return cca_rec_set_reg(rec, CCA_KVM_REG_ARM64_X(0), 0);
-	case CCA_EXIT_RIPAS_CHANGE:
-		atomic_fetch_add(&s->ripas, 1);
-		return cca_mem_accept_ripas_change(s->realm, e);
-	case CCA_EXIT_SYSTEM_OFF:
-	case CCA_EXIT_SHUTDOWN:
-		atomic_store(&s->system_off, 1);
-		stop_all(s);
-		return 1;
-	case CCA_EXIT_SYSTEM_RESET:
-		atomic_store(&s->reset, 1);
-		stop_all(s);
-		return 1;
-	case CCA_EXIT_INTR:
-	case CCA_EXIT_RETRY:
-		return atomic_load(&s->stop) ? 1 : 0;
-	default:
-		return -EIO;
-	}
-}
-
-struct vcpu_arg {
-	struct scenario *s;
-	unsigned int i;
-};
-
-static void *vcpu_thread(void *p)
-{
-	struct vcpu_arg *a = p;
-	struct scenario *s = a->s;
-	struct cca_rec *rec = s->rec[a->i];
-	struct cca_exit e;
-
-	while (!atomic_load(&s->stop)) {
-		int ret = cca_rec_run(rec, &e);
-		if (ret == -CCA_E_PSCI_PENDING || ret == -CCA_E_PSCI_TARGET_PENDING) {
-			sched_yield(); /* another thread owes the completion */
-			continue;
-		}
-		if (ret == 0)
-			ret = handle(s, rec, &e);
-		atomic_fetch_add(&s->exits, 1);
-		if (ret < 0) {
-			char line[160];
-			cca_exit_format(&e, line, sizeof(line));
-			print_message("vCPU %u: %s after exit %s\n", a->i, cca_strerror(ret), line);
-			s->fatal_err[a->i] = ret;
-			atomic_store(&s->fatal, 1);
-			stop_all(s);
-			break;
-		}
-		if (ret > 0)
-			break;
-	}
-	return NULL;
-}
-
-static void sc_run(struct scenario *s)
-{
-	pthread_t t[MAX_CPUS];
-	struct vcpu_arg a[MAX_CPUS];
-	for (unsigned int i = 0; i < s->nr; i++) {
-		a[i] = (struct vcpu_arg){ s, i };
-		assert_int_equal(pthread_create(&t[i], NULL, vcpu_thread, &a[i]), 0);
-	}
-	for (unsigned int i = 0; i < s->nr; i++)
-		pthread_join(t[i], NULL);
-	for (unsigned int i = 0; i < s->nr; i++) {
-		size_t n = s->out_len[i];
-		if (n > sizeof(s->console) - 1 - s->console_len)
-			n = sizeof(s->console) - 1 - s->console_len;
-		memcpy(s->console + s->console_len, s->out[i], n);
-		s->console_len += n;
-	}
-	s->console[s->console_len] = '\0';
+	for (unsigned int i = 0; i < v->cfg.nr_cpus; i++)
+		cca_rec_kvm_run(v->rec[i])->immediate_exit = 1;
 }
 
 static void boot(enum cca_abi_rev rev, unsigned int nr, bool psci_user)
 {
-	struct scenario s;
+	struct sim_vmm v;
 	char want[64], fail[256];
 
-	sc_open(&s, rev, NULL);
-	sc_build(&s, nr, psci_user);
-	sc_run(&s);
-	if (cca_sim_guest_failure(s.sim, cca_realm_vm_fd(s.realm), fail, sizeof(fail)) == 1)
-		fail_msg("guest check failed: %s", fail);
-	assert_int_equal(atomic_load(&s.fatal), 0);
-	assert_int_equal(atomic_load(&s.system_off), 1);
-	assert_non_null(strstr(s.console, "Booting Linux on physical CPU 0x0"));
+	open_build(&v, rev, NULL, nr, psci_user);
+	int ret = sim_vmm_run(&v);
+	if (cca_sim_guest_failure(v.sim, cca_realm_vm_fd(v.realm), fail, sizeof(fail)) == 1)
+		fail_msg("%s: guest check failed: %s", cca_abi_rev_name(rev), fail);
+	if (ret)
+		fail_msg("%s: %s", cca_abi_rev_name(rev), v.err);
+	assert_int_equal(atomic_load(&v.system_off), 1);
+	const char *c0 = sim_vmm_console(&v, 0);
+	assert_non_null(strstr(c0, "Booting Linux on physical CPU 0x0"));
+	assert_non_null(strstr(c0, "reboot: Power down"));
 	for (unsigned int i = 1; i < nr; i++) {
 		snprintf(want, sizeof(want), "CPU%u: Booted secondary processor", i);
-		if (!strstr(s.console, want))
-			fail_msg("console lacks '%s':\n%s", want, s.console);
+		if (!strstr(sim_vmm_console(&v, i), want))
+			fail_msg("%s: vCPU %u's console lacks '%s': '%s'", cca_abi_rev_name(rev), i,
+				 want, sim_vmm_console(&v, i));
 	}
-	assert_non_null(strstr(s.console, "reboot: Power down"));
-	assert_int_equal(atomic_load(&s.ripas), 1);
+	assert_int_equal(atomic_load(&v.ripas), 1);
 	/* The host call reaches user space only when the filter forwards it. */
-	assert_int_equal(atomic_load(&s.host_calls), 0);
-	assert_int_equal(cca_realm_state(s.realm), CCA_REALM_ACTIVE);
-	sc_close(&s);
+	assert_int_equal(atomic_load(&v.host_calls), 0);
+	assert_int_equal(cca_realm_state(v.realm), CCA_REALM_ACTIVE);
+	sim_vmm_close(&v);
 }
 
 static void boot_user_psci(void **state)
@@ -271,18 +97,18 @@ static void measurement_is_reported(void **state)
 	size_t len;
 	(void)state;
 	for (int rev = CCA_ABI_V12; rev <= CCA_ABI_V15; rev++) {
-		struct scenario s;
-		sc_open(&s, (enum cca_abi_rev)rev, NULL);
-		sc_build(&s, 2, true);
-		int vm = cca_realm_vm_fd(s.realm);
+		struct sim_vmm v;
+		open_build(&v, (enum cca_abi_rev)rev, NULL, 2, true);
+		int vm = cca_realm_vm_fd(v.realm);
 		uint8_t before[64];
-		assert_int_equal(cca_sim_rim(s.sim, vm, before, &len), 0);
+		assert_int_equal(cca_sim_rim(v.sim, vm, before, &len), 0);
 		assert_int_equal(len, 32);
-		sc_run(&s);
-		assert_int_equal(cca_sim_rim(s.sim, vm, rim[rev - CCA_ABI_V12], &len), 0);
+		if (sim_vmm_run(&v))
+			fail_msg("%s", v.err);
+		assert_int_equal(cca_sim_rim(v.sim, vm, rim[rev - CCA_ABI_V12], &len), 0);
 		/* Activation added the REC (and on v12 the RIPAS descriptors). */
 		assert_memory_not_equal(before, rim[rev - CCA_ABI_V12], 32);
-		sc_close(&s);
+		sim_vmm_close(&v);
 	}
 	/* RMM 1.0 measures INIT_RIPAS, 2.0 does not: v12 differs from v13, v13..v15 agree. */
 	assert_memory_not_equal(rim[0], rim[1], 32);
@@ -295,10 +121,9 @@ static void ordering_rules(void **state)
 {
 	(void)state;
 	for (int rev = CCA_ABI_V12; rev <= CCA_ABI_V15; rev++) {
-		struct scenario s;
+		struct sim_vmm s;
 		static unsigned char page[4096] __attribute__((aligned(4096)));
-		sc_open(&s, (enum cca_abi_rev)rev, NULL);
-		sc_build(&s, 2, true);
+		open_build(&s, (enum cca_abi_rev)rev, NULL, 2, true);
 		const struct cca_sys *sys = cca_sim_sys(s.sim);
 		int vm = cca_realm_vm_fd(s.realm);
 
@@ -326,7 +151,7 @@ static void ordering_rules(void **state)
 					KVM_ARM_VCPU_RMI_PSCI_COMPLETE_V12, &c);
 		assert_int_equal(r, -EINVAL); /* v12/v13: nothing pending; v14+: unknown ioctl */
 		stop_all(&s);
-		sc_close(&s);
+		sim_vmm_close(&s);
 	}
 }
 
@@ -342,10 +167,9 @@ static void psci_order_raw(void **state)
 				    "  expect x0 == 0x55\n"
 				    "  idle\n";
 	for (int rev = CCA_ABI_V12; rev <= CCA_ABI_V13; rev++) {
-		struct scenario s;
+		struct sim_vmm s;
 		struct cca_exit e;
-		sc_open(&s, (enum cca_abi_rev)rev, guest);
-		sc_build(&s, 2, true);
+		open_build(&s, (enum cca_abi_rev)rev, guest, 2, true);
 		const struct cca_sys *sys = cca_sim_sys(s.sim);
 
 		struct cca_exit other;
@@ -378,7 +202,7 @@ static void psci_order_raw(void **state)
 						 KVM_ARM_VCPU_RMI_PSCI_COMPLETE_V12, &c),
 				 -EINVAL);
 		stop_all(&s);
-		sc_close(&s);
+		sim_vmm_close(&s);
 	}
 }
 
@@ -388,12 +212,11 @@ static void guest_check_failure_is_reported(void **state)
 	static const char guest[] = "ipa-bits 33\n"
 				    "cpu 0:\n"
 				    "  hostcall 7 x0=0xc2000001 expect x0 == 0x1234\n";
-	struct scenario s;
+	struct sim_vmm s;
 	struct cca_exit e;
 	char report[256];
 
-	sc_open(&s, CCA_ABI_V14, guest);
-	sc_build(&s, 1, false);
+	open_build(&s, CCA_ABI_V14, guest, 1, false);
 	/* Without forwarding, KVM answers the host call NOT_SUPPORTED: the check fails. */
 	assert_int_equal(cca_rec_run(s.rec[0], &e), 0);
 	assert_int_equal(e.kind, CCA_EXIT_INTERNAL_ERROR);
@@ -401,7 +224,7 @@ static void guest_check_failure_is_reported(void **state)
 					       sizeof(report)),
 			 1);
 	assert_non_null(strstr(report, "line 3"));
-	sc_close(&s);
+	sim_vmm_close(&s);
 }
 
 static void bad_guest_program(void **state)
