@@ -30,31 +30,33 @@
 #define FAIL_MSG_MAX 160U
 #define POLL_DEFAULT_MAX 1000U
 #define LINUX_MAX_CPUS 4096U
+/* How long vCPU 0 of the built-in guest waits for a secondary to boot, in AFFINITY_INFO calls. */
+#define LINUX_BOOT_POLLS 100000000U
 #define NO_SECTION UINT32_MAX
 
 /* ---- the compiled program --------------------------------------------------- */
 
 enum op_kind {
-	OP_MMIO,         /* a = ipa as accessed, len, b = value written, expect */
-	OP_PRINT,        /* a = uart ipa, ref/len = string */
-	OP_PSCI,         /* a = function ID, b, c, d = x1..x3, expect */
-	OP_POLL,         /* a = function ID, b = target, sub = wanted answer, count = tries */
-	OP_RIPAS,        /* a = base, b = top, sub = RIPAS */
-	OP_HOSTCALL,     /* imm, ref = first regval, nargs + nexp regvals */
+	OP_MMIO, /* a = ipa as accessed, len, b = value written, expect */
+	OP_PRINT, /* a = uart ipa, ref/len = string */
+	OP_PSCI, /* a = function ID, b, c, d = x1..x3, expect */
+	OP_POLL, /* a = function ID, b = target, sub = wanted answer, count = tries */
+	OP_RIPAS, /* a = base, b = top, sub = RIPAS */
+	OP_HOSTCALL, /* imm, ref = first regval, nargs + nexp regvals */
 	OP_EXPECT_START, /* sub = START_X0 / START_PC, expect */
-	OP_REPEAT,       /* count, ref = index of the 'end' */
-	OP_END,          /* ref = index of the 'repeat' */
-	OP_IDLE,         /* explicit, or implicit at the end of a section */
-	OP_FAIL,         /* ref/len = message */
+	OP_REPEAT, /* count, ref = index of the 'end' */
+	OP_END, /* ref = index of the 'repeat' */
+	OP_IDLE, /* explicit, or implicit at the end of a section */
+	OP_FAIL, /* ref/len = message */
 };
 
-#define OPF_EXPECT (1U << 0)   /* has an expectation */
-#define OPF_WRITE (1U << 1)    /* MMIO write */
-#define OPF_SMC32 (1U << 2)    /* PSCI: SMC32 function, results are 32-bit */
+#define OPF_EXPECT (1U << 0) /* has an expectation */
+#define OPF_WRITE (1U << 1) /* MMIO write */
+#define OPF_SMC32 (1U << 2) /* PSCI: SMC32 function, results are 32-bit */
 #define OPF_NORETURN (1U << 3) /* PSCI cpu_off / system_off / system_reset */
 #define OPF_AFFINITY (1U << 4) /* PSCI result is ON / OFF / ON_PENDING */
-#define OPF_RAW (1U << 5)      /* raw mmio / raw ripas / raw psci */
-#define OPF_REJECT (1U << 6)   /* RIPAS: expect rejected (else accepted) */
+#define OPF_RAW (1U << 5) /* raw mmio / raw ripas / raw psci */
+#define OPF_REJECT (1U << 6) /* RIPAS: expect rejected (else accepted) */
 #define OPF_IMPLICIT (1U << 7) /* IDLE at the end of a section */
 
 #define START_X0 0
@@ -65,7 +67,7 @@ struct sim_op {
 	uint8_t flags;
 	uint8_t sub;
 	uint8_t nargs; /* HOSTCALL register arguments */
-	uint8_t nexp;  /* HOSTCALL checks */
+	uint8_t nexp; /* HOSTCALL checks */
 	uint16_t imm;
 	uint32_t line;
 	uint32_t len;
@@ -118,7 +120,10 @@ static const struct psci_desc psci_descs[] = {
 	{ "cpu_on", CCA_PSCI_CPU_ON_64, 3, 0, { "TARGET", "ENTRY", "CONTEXT" } },
 	{ "cpu_on32", CCA_PSCI_CPU_ON_32, 3, OPF_SMC32, { "TARGET", "ENTRY", "CONTEXT" } },
 	{ "affinity_info", CCA_PSCI_AFFINITY_INFO_64, 2, OPF_AFFINITY, { "TARGET", "LEVEL" } },
-	{ "affinity_info32", CCA_PSCI_AFFINITY_INFO_32, 2, OPF_AFFINITY | OPF_SMC32,
+	{ "affinity_info32",
+	  CCA_PSCI_AFFINITY_INFO_32,
+	  2,
+	  OPF_AFFINITY | OPF_SMC32,
 	  { "TARGET", "LEVEL" } },
 	{ "cpu_suspend", CCA_PSCI_CPU_SUSPEND_64, 3, 0, { "STATE", "ENTRY", "CONTEXT" } },
 	{ "cpu_suspend32", CCA_PSCI_CPU_SUSPEND_32, 3, OPF_SMC32, { "STATE", "ENTRY", "CONTEXT" } },
@@ -305,8 +310,8 @@ static int lex(struct parser *p, struct tok *t)
 	const char *s = p->text;
 	size_t i = p->cur;
 
-	while (i < p->le && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\v' ||
-			     s[i] == '\f'))
+	while (i < p->le &&
+	       (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\v' || s[i] == '\f'))
 		i++;
 	memset(t, 0, sizeof(*t));
 	t->col = col_of(p, i);
@@ -334,7 +339,7 @@ static int lex(struct parser *p, struct tok *t)
 				break;
 			if ((c2 < 0x20 && c2 != '\t') || c2 == 0x7f)
 				return perr(p, p->line, col_of(p, i),
-					    "control character 0x%02x in a string (write it as \\x%02x)",
+					    "control character 0x%02x in a string (use \\x%02x)",
 					    c2, c2);
 			if (c2 == '\\' && i + 1 < p->le)
 				i++;
@@ -474,8 +479,7 @@ static int parse_number(struct parser *p, const struct tok *t, const char *what,
 			      (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
 		unsigned base = hex ? 16 : 10;
 		if (d < 0)
-			return perr(p, p->line, t->col, "bad number %s",
-				    tok_desc(t, b, sizeof(b)));
+			return perr(p, p->line, t->col, "bad number %s", tok_desc(t, b, sizeof(b)));
 		if (x > (UINT64_MAX - (unsigned)d) / base)
 			return perr(p, p->line, t->col, "number %s does not fit in 64 bits",
 				    tok_desc(t, b, sizeof(b)));
@@ -499,15 +503,15 @@ static int next_number(struct parser *p, const char *what, bool allow_neg, uint6
 	return r ? r : parse_number(p, t, what, allow_neg, v);
 }
 
-/* A result: a number or (PSCI) a result name; @smc32 keeps it to 32 bits, sign-extended. */
-static int next_result(struct parser *p, unsigned flags, bool names, uint64_t *v)
+/* A PSCI result: a number or a result name; OPF_SMC32 keeps it to 32 bits, sign-extended. */
+static int next_result(struct parser *p, unsigned flags, uint64_t *v)
 {
 	struct tok t;
 	int r = next(p, &t);
 
 	if (r)
 		return r;
-	if (names && t.t == T_WORD && !((t.p[0] >= '0' && t.p[0] <= '9') || t.p[0] == '-')) {
+	if (t.t == T_WORD && !((t.p[0] >= '0' && t.p[0] <= '9') || t.p[0] == '-')) {
 		const struct named_value *tabs[2] = { affinity_rets, psci_rets };
 		size_t ns[2] = { N_ELEM(affinity_rets), N_ELEM(psci_rets) };
 		for (unsigned k = (flags & OPF_AFFINITY) ? 0 : 1; k < 2; k++) {
@@ -525,7 +529,8 @@ static int next_result(struct parser *p, unsigned flags, bool names, uint64_t *v
 			}
 		}
 		char b[48];
-		return perr(p, p->line, t.col, "unknown PSCI result %s", tok_desc(&t, b, sizeof(b)));
+		return perr(p, p->line, t.col, "unknown PSCI result %s",
+			    tok_desc(&t, b, sizeof(b)));
 	}
 	r = parse_number(p, &t, "RESULT", true, v);
 	if (r)
@@ -733,7 +738,8 @@ static int st_mmio(struct parser *p, const struct tok *kw, bool raw)
 	if ((flags & (OPF_WRITE | OPF_EXPECT)) && (val & ~size_mask((uint32_t)size)) &&
 	    !(raw && size == 0))
 		return perr(p, p->line, tv.col, "value 0x%llx does not fit in %llu byte%s",
-			    (unsigned long long)val, (unsigned long long)size, size == 1 ? "" : "s");
+			    (unsigned long long)val, (unsigned long long)size,
+			    size == 1 ? "" : "s");
 	if ((r = expect_eol(p)))
 		return r;
 	struct sim_op *op = new_op(p, OP_MMIO, &r);
@@ -841,7 +847,7 @@ static int st_psci(struct parser *p, const struct tok *kw, bool raw)
 			return perr(p, p->line, t.col, "psci %s does not return: no 'expect'",
 				    d->name);
 		next(p, &t);
-		if ((r = next_result(p, flags, true, &expect)))
+		if ((r = next_result(p, flags, &expect)))
 			return r;
 		flags |= OPF_EXPECT;
 	}
@@ -937,8 +943,9 @@ static int next_ripas_value(struct parser *p, bool raw, uint8_t *v)
 				    (unsigned long long)n);
 		*v = (uint8_t)n;
 	} else {
-		return missing(p, &t, raw ? "'ram', 'empty', 'destroyed', 'dev' or a number" :
-					    "'ram' or 'empty'");
+		return missing(p, &t,
+			       raw ? "'ram', 'empty', 'destroyed', 'dev' or a number" :
+				     "'ram' or 'empty'");
 	}
 	return 0;
 }
@@ -1234,9 +1241,9 @@ static const struct stmt stmts[] = {
 	{ "mmio", st_mmio_plain, true },   { "print", st_print, true },
 	{ "psci", st_psci_plain, true },   { "poll", st_poll, true },
 	{ "ripas", st_ripas_plain, true }, { "hostcall", st_hostcall, true },
-	{ "expect", st_expect, false },    { "repeat", st_repeat, false },
-	{ "end", st_end, false },          { "idle", st_idle, true },
-	{ "fail", st_fail, true },         { "raw", st_raw, true },
+	{ "expect", st_expect, false },	   { "repeat", st_repeat, false },
+	{ "end", st_end, false },	   { "idle", st_idle, true },
+	{ "fail", st_fail, true },	   { "raw", st_raw, true },
 };
 
 /* ---- header and sections ---------------------------------------------------------- */
@@ -1304,7 +1311,8 @@ static int st_header(struct parser *p, const struct tok *kw)
 		return 0;
 	}
 	if (p->uart_line)
-		return perr(p, p->line, kw->col, "duplicate 'uart' (first at line %u)", p->uart_line);
+		return perr(p, p->line, kw->col, "duplicate 'uart' (first at line %u)",
+			    p->uart_line);
 	if ((r = next_number(p, "ADDR", false, &v, &t)) || (r = expect_eol(p)))
 		return r;
 	g->uart = v;
@@ -1326,7 +1334,8 @@ static int st_section(struct parser *p, const struct tok *kw)
 		return r;
 	if (t.t == T_WORD && t.n == 1 && t.p[0] == '*') {
 		if (p->default_seen)
-			return perr(p, p->line, t.col, "duplicate section 'cpu *' (first at line %u)",
+			return perr(p, p->line, t.col,
+				    "duplicate section 'cpu *' (first at line %u)",
 				    p->default_line);
 	} else {
 		if ((r = parse_number(p, &t, "a vCPU number or '*'", false, &cpu)))
@@ -1495,8 +1504,8 @@ int sim_guest_uart(const struct sim_guest *g, uint64_t *addr)
 /* ---- the interpreter ------------------------------------------------------------------ */
 
 enum cpu_state {
-	CPU_OFF,  /* never started, or cpu_off / system_off / system_reset */
-	CPU_RUN,  /* running its program */
+	CPU_OFF, /* never started, or cpu_off / system_off / system_reset */
+	CPU_RUN, /* running its program */
 	CPU_IDLE, /* finished */
 	CPU_FAIL, /* a check failed */
 };
@@ -1508,10 +1517,10 @@ struct sim_cpu {
 	uint32_t sec_line;
 	enum cpu_state state;
 	uint64_t pc, x0;
-	uint32_t ip;       /* current op */
+	uint32_t ip; /* current op */
 	uint32_t rep_left; /* iterations left of the open repeat, this one included */
-	bool waiting;      /* the op at ip emitted an event and waits for its answer */
-	uint32_t step;     /* print: byte index; poll: tries made */
+	bool waiting; /* the op at ip emitted an event and waits for its answer */
+	uint32_t step; /* print: byte index; poll: tries made */
 	uint64_t ripas_base;
 	unsigned stop_line; /* IDLE / FAIL / OFF: the line to report */
 	char fail_msg[sizeof(((struct sim_event *)0)->msg)];
@@ -1613,8 +1622,7 @@ const char *sim_ev_kind_name(enum sim_ev_kind k)
 
 /* Report a failure; the vCPU stays failed. */
 GUEST_PRINTF(4, 5)
-static void cpu_fail(struct sim_cpu *c, struct sim_event *ev, unsigned line, const char *fmt,
-		     ...)
+static void cpu_fail(struct sim_cpu *c, struct sim_event *ev, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 	int n = snprintf(c->fail_msg, sizeof(c->fail_msg), "line %u: ", line);
@@ -1804,8 +1812,9 @@ static bool op_answer(struct sim_cpu *c, const struct sim_response *resp, struct
 			if (got != op->expect) {
 				cpu_fail(c, ev, op->line,
 					 "%smmio read 0x%llx: expected 0x%llx, got 0x%llx",
-					 op->flags & OPF_RAW ? "raw " : "", (unsigned long long)op->a,
-					 (unsigned long long)op->expect, (unsigned long long)got);
+					 op->flags & OPF_RAW ? "raw " : "",
+					 (unsigned long long)op->a, (unsigned long long)op->expect,
+					 (unsigned long long)got);
 				return true;
 			}
 		}
@@ -1848,11 +1857,13 @@ static bool op_answer(struct sim_cpu *c, const struct sim_response *resp, struct
 	}
 	case OP_RIPAS: {
 		const char *want = op->flags & OPF_REJECT ? "rejected" : "accepted";
-		if ((op->flags & OPF_EXPECT) && !!resp->ripas_accepted == !!(op->flags & OPF_REJECT)) {
+		if ((op->flags & OPF_EXPECT) &&
+		    !!resp->ripas_accepted == !!(op->flags & OPF_REJECT)) {
 			cpu_fail(c, ev, op->line,
 				 "%sripas [0x%llx, 0x%llx) %u: expected %s, got %s",
-				 op->flags & OPF_RAW ? "raw " : "", (unsigned long long)c->ripas_base,
-				 (unsigned long long)op->b, (unsigned)op->sub, want,
+				 op->flags & OPF_RAW ? "raw " : "",
+				 (unsigned long long)c->ripas_base, (unsigned long long)op->b,
+				 (unsigned)op->sub, want,
 				 resp->ripas_accepted ? "accepted" : "rejected");
 			return true;
 		}
@@ -1877,8 +1888,8 @@ static bool op_answer(struct sim_cpu *c, const struct sim_response *resp, struct
 			const struct sim_regval *rv = &c->g->regs[op->ref + op->nargs + i];
 			if (resp->gprs[rv->reg] != rv->val) {
 				cpu_fail(c, ev, op->line,
-					 "hostcall 0x%x: expected x%u == 0x%llx, got 0x%llx", (unsigned)op->imm,
-					 rv->reg, (unsigned long long)rv->val,
+					 "hostcall 0x%x: expected x%u == 0x%llx, got 0x%llx",
+					 (unsigned)op->imm, rv->reg, (unsigned long long)rv->val,
 					 (unsigned long long)resp->gprs[rv->reg]);
 				return true;
 			}
@@ -2008,13 +2019,27 @@ int sim_guest_linux_text(const struct sim_linux_opts *o, char **text, size_t *le
 		  "\tprint \"smp: Bringing up secondary CPUs ...\\n\"\n",
 		  o->nr_cpus, o->nr_cpus == 1 ? "" : "s", o->ipa_bits, (unsigned long long)o->uart,
 		  (unsigned long long)(o->ram_size >> 10), (unsigned long long)o->ram_base);
-	for (unsigned i = 1; i < o->nr_cpus; i++)
-		sb_printf(&s,
-			  "\tpsci cpu_on 0x%llx 0x%llx %u expect 0\n"
-			  "\tpoll affinity_info 0x%llx until on\n",
-			  (unsigned long long)sim_guest_kvm_mpidr(i),
-			  (unsigned long long)o->secondary_entry, i,
-			  (unsigned long long)sim_guest_kvm_mpidr(i));
+	/*
+	 * One secondary at a time, as Linux brings them up. By default each
+	 * secondary parks itself with CPU_OFF once it has booted, and vCPU 0
+	 * waits for that (the host-visible stand-in for Linux waiting on the
+	 * secondary's "online" flag): every secondary has printed its line
+	 * before vCPU 0 goes on, whatever the host's scheduling. With
+	 * secondaries_stay_on they go idle instead and vCPU 0 only waits until
+	 * each is ON.
+	 */
+	if (o->nr_cpus > 1 && !o->secondaries_stay_on)
+		sb_printf(&s, "\t# Start each secondary; wait until it has booted and parked.\n");
+	for (unsigned i = 1; i < o->nr_cpus; i++) {
+		unsigned long long mpidr = (unsigned long long)sim_guest_kvm_mpidr(i);
+		sb_printf(&s, "\tpsci cpu_on 0x%llx 0x%llx %u expect 0\n", mpidr,
+			  (unsigned long long)o->secondary_entry, i);
+		if (o->secondaries_stay_on)
+			sb_printf(&s, "\tpoll affinity_info 0x%llx until on\n", mpidr);
+		else
+			sb_printf(&s, "\tpoll affinity_info 0x%llx until off max %u\n", mpidr,
+				  LINUX_BOOT_POLLS);
+	}
 	sb_printf(&s,
 		  "\tprint \"smp: Brought up 1 node, %u CPU%s\\n\"\n"
 		  "\t# The swiotlb bounce buffer becomes shared (decrypted).\n"
@@ -2032,8 +2057,9 @@ int sim_guest_linux_text(const struct sim_linux_opts *o, char **text, size_t *le
 			  "\texpect pc == 0x%llx\n"
 			  "\texpect x0 == %u\n"
 			  "\tprint \"CPU%u: Booted secondary processor\\n\"\n"
-			  "\tidle\n",
-			  i, (unsigned long long)o->secondary_entry, i, i);
+			  "\t%s\n",
+			  i, (unsigned long long)o->secondary_entry, i, i,
+			  o->secondaries_stay_on ? "idle" : "psci cpu_off");
 	if (s.err) {
 		free(s.p);
 		return s.err;

@@ -122,16 +122,24 @@ static inline uint64_t sim_guest_kvm_mpidr(unsigned index)
  * @ram_size: granule aligned, at least two granules; ram_base + ram_size <= 2^(ipa_bits - 1)
  * @secondary_entry: entry point cpu 0 passes in each CPU_ON (the context ID is
  *	the secondary's index)
+ * @secondaries_stay_on: 0 (default): each secondary parks itself with CPU_OFF
+ *	once it has printed its line, and cpu 0 waits for that (AFFINITY_INFO
+ *	until OFF, up to 10^8 tries) before it starts the next one, so every
+ *	line is out before SYSTEM_OFF whatever the host's scheduling. 1: the
+ *	secondaries go idle instead and cpu 0 polls AFFINITY_INFO only until
+ *	each is ON; the vCPUs then run concurrently and cpu 0 may power off
+ *	before a secondary has printed.
  *
  * The program: cpu 0 prints a boot banner ("Booting Linux on physical CPU
- * 0x0\n", ...), then for each secondary i: CPU_ON(sim_guest_kvm_mpidr(i),
- * secondary_entry, i) expecting SUCCESS and AFFINITY_INFO polling until it
- * is ON; prints "smp: Brought up 1 node, N CPUs\n"; makes a shared buffer
- * (the top min(2 MiB, ram_size / 2) of RAM, granule aligned) EMPTY, expecting
- * the host to accept; makes a host call (imm 0, x0 = 0x4c494e58 "LINX",
- * x1 = nr_cpus, unchecked); prints "reboot: Power down\n" and calls
- * SYSTEM_OFF. Secondary i checks pc == secondary_entry and x0 == i, prints
- * "CPU<i>: Booted secondary processor\n" and goes idle.
+ * 0x0\n", ...), then for each secondary i in turn: CPU_ON(sim_guest_kvm_mpidr(i),
+ * secondary_entry, i) expecting SUCCESS and AFFINITY_INFO polling (see
+ * @secondaries_stay_on); prints "smp: Brought up 1 node, N CPUs\n"; makes a
+ * shared buffer (the top min(2 MiB, ram_size / 2) of RAM, granule aligned)
+ * EMPTY, expecting the host to accept; makes a host call (imm 0,
+ * x0 = 0x4c494e58 "LINX", x1 = nr_cpus, unchecked); prints
+ * "reboot: Power down\n" and calls SYSTEM_OFF. Secondary i checks
+ * pc == secondary_entry and x0 == i, prints "CPU<i>: Booted secondary
+ * processor\n", then calls CPU_OFF (or goes idle).
  */
 struct sim_linux_opts {
 	unsigned nr_cpus;
@@ -140,6 +148,7 @@ struct sim_linux_opts {
 	uint64_t ram_base;
 	uint64_t ram_size;
 	uint64_t secondary_entry;
+	int secondaries_stay_on;
 };
 
 /*
@@ -181,12 +190,12 @@ int sim_cpu_started(const struct sim_cpu *c);
 unsigned sim_cpu_index(const struct sim_cpu *c);
 
 enum sim_ev_kind {
-	SIM_EV_MMIO,      /* an access to the unprotected half (or anywhere: raw mmio) */
-	SIM_EV_PSCI,      /* an SMC with a PSCI function ID in gprs[0] */
+	SIM_EV_MMIO, /* an access to the unprotected half (or anywhere: raw mmio) */
+	SIM_EV_PSCI, /* an SMC with a PSCI function ID in gprs[0] */
 	SIM_EV_HOST_CALL, /* RSI_HOST_CALL: imm and gprs[0..30] */
-	SIM_EV_RIPAS,     /* RSI_IPA_STATE_SET: [ripas_base, ripas_top) to ripas_value */
-	SIM_EV_IDLE,      /* nothing more to do: WFI forever (finished, never started, or off) */
-	SIM_EV_FAIL,      /* a check failed; msg says which script line and why */
+	SIM_EV_RIPAS, /* RSI_IPA_STATE_SET: [ripas_base, ripas_top) to ripas_value */
+	SIM_EV_IDLE, /* nothing more to do: WFI forever (finished, never started, or off) */
+	SIM_EV_FAIL, /* a check failed; msg says which script line and why */
 };
 
 /**
