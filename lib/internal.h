@@ -122,6 +122,25 @@ struct cca_realm {
 
 /* ---- helpers -------------------------------------------------------------- */
 
+/*
+ * Realm and simulator locks guard short sections that vCPU threads take on
+ * every run: spin briefly before sleeping, so that two threads do not turn
+ * each hand-over into a futex round trip.
+ */
+static inline int cca_mutex_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+	int ret = pthread_mutexattr_init(&a);
+	if (ret)
+		return -ret;
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+	ret = pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	return -ret;
+}
+
 void cca_log(const struct cca_host *host, int level, const char *fmt, ...) CCA_PRINTF(3, 4);
 
 /* Reserved fields must be zero (libnvme's args_size rule, plus this). */

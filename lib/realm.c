@@ -95,7 +95,7 @@ CCA_EXPORT int cca_realm_create(struct cca_host *host, const struct cca_realm_pa
 	r->params = *params;
 	r->gic_fd = -1;
 	r->vm_fd = -1;
-	pthread_mutex_init(&r->lock, NULL);
+	cca_mutex_init(&r->lock);
 
 	ret = sys_ioctl_int(r->sys, host->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret < 0)

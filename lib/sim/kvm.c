@@ -1680,7 +1680,7 @@ CCA_EXPORT int cca_sim_create(const struct cca_sim_options *in, struct cca_sim *
 		free(s);
 		return ret;
 	}
-	pthread_mutex_init(&s->lock, NULL);
+	cca_mutex_init(&s->lock);
 	pthread_cond_init(&s->cond, NULL);
 	hmap_init(&s->files);
 	hmap_init(&s->maps);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "rmm.h"
 
 #define L1_SHIFT 30
@@ -71,7 +72,7 @@ int rmm_init(struct rmm *r, const struct rmm_config *cfg)
 	hmap_init(&r->granules);
 	hmap_init(&r->realms);
 	hmap_init(&r->recs);
-	return pthread_mutex_init(&r->lock, NULL) ? -ENOMEM : 0;
+	return cca_mutex_init(&r->lock);
 }
 
 static void realm_free(struct rmm_realm *rl)

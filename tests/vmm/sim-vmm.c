@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sim-vmm.h"
 
@@ -164,7 +165,8 @@ static void *vcpu_thread(void *p)
 	while (!atomic_load(&v->stop)) {
 		int ret = cca_rec_run(rec, &e);
 		if (ret == -CCA_E_PSCI_PENDING || ret == -CCA_E_PSCI_TARGET_PENDING) {
-			sched_yield(); /* another thread owes the completion */
+			/* Another thread owes the completion: wait a little, do not spin. */
+			nanosleep(&(struct timespec){ .tv_nsec = 20000 }, NULL);
 			continue;
 		}
 		if (ret == 0)
