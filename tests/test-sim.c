@@ -191,6 +191,12 @@ static void psci_order_raw(void **state)
 		/* Raw re-entry of the source before the completion: ENXIO. */
 		assert_int_equal(sys->ops->ioctl(sys->ctx, cca_rec_fd(s.rec[0]), KVM_RUN, NULL),
 				 -ENXIO);
+		/* A target the VMM made runnable itself and ran before the completion: ENXIO. */
+		struct kvm_mp_state mp = { .mp_state = CCA_KVM_MP_STATE_RUNNABLE };
+		assert_int_equal(sys->ops->ioctl(sys->ctx, cca_rec_fd(s.rec[1]), KVM_SET_MP_STATE, &mp),
+				 0);
+		assert_int_equal(sys->ops->ioctl(sys->ctx, cca_rec_fd(s.rec[1]), KVM_RUN, NULL),
+				 -ENXIO);
 		/* The helper completes, answers x0 and starts the target. */
 		assert_int_equal(cca_psci_cpu_on(s.rec[0], &e, 0), 0);
 		assert_int_equal(cca_psci_pending(s.rec[0], NULL), 0);
@@ -203,6 +209,58 @@ static void psci_order_raw(void **state)
 				 -EINVAL);
 		stop_all(&s);
 		sim_vmm_close(&s);
+	}
+}
+
+/* DENIED for AFFINITY_INFO: the library refuses it; the kernel (RMM) says EINVAL. */
+static void affinity_denied(void **state)
+{
+	(void)state;
+	static const char guest[] = "ipa-bits 33\n"
+				    "cpu 0:\n"
+				    "  psci affinity_info 0x1 0 expect OFF\n"
+				    "  psci system_off\n";
+	for (int rev = CCA_ABI_V12; rev <= CCA_ABI_V13; rev++) {
+		struct sim_vmm s;
+		struct cca_exit e, other;
+		open_build(&s, (enum cca_abi_rev)rev, guest, 2, true);
+		const struct cca_sys *sys = cca_sim_sys(s.sim);
+		assert_int_equal(cca_rec_run(s.rec[0], &e), 0);
+		assert_int_equal(e.psci.fn, CCA_PSCI_FN_AFFINITY_INFO);
+		assert_int_equal(cca_psci_complete(s.rec[0], 1, CCA_PSCI_RET_DENIED), -CCA_E_PSCI_STATUS);
+		struct kvm_arm_rmi_psci_complete c = { .target_mpidr = 1,
+						       .psci_status = (uint32_t)CCA_PSCI_RET_DENIED };
+		assert_int_equal(sys->ops->ioctl(sys->ctx, cca_rec_fd(s.rec[0]),
+						 KVM_ARM_VCPU_RMI_PSCI_COMPLETE_V12, &c),
+				 -EINVAL);
+		assert_int_equal(cca_psci_affinity_info(s.rec[0], &e), 0);
+		assert_int_equal(cca_rec_run(s.rec[0], &other), 0);
+		assert_int_equal(other.kind, CCA_EXIT_SYSTEM_OFF);
+		sim_vmm_close(&s);
+	}
+}
+
+/* A guest reset: reported as such; the realm cannot run again (SHUTDOWN). */
+static void system_reset(void **state)
+{
+	(void)state;
+	static const char guest[] = "ipa-bits 33\ncpu 0:\n  psci system_reset\n";
+	for (int rev = CCA_ABI_V12; rev <= CCA_ABI_V15; rev++) {
+		for (int user = 0; user < 2; user++) {
+			struct sim_vmm s;
+			struct cca_exit e;
+			open_build(&s, (enum cca_abi_rev)rev, guest, 1, user);
+			assert_int_equal(cca_rec_run(s.rec[0], &e), 0);
+			if (user) {
+				assert_int_equal(e.kind, CCA_EXIT_SYSTEM_RESET);
+				assert_true(e.flags & CCA_EXIT_F_VIA_PSCI);
+			} else {
+				assert_int_equal(e.kind, CCA_EXIT_SYSTEM_RESET);
+			}
+			assert_int_equal(cca_rec_run(s.rec[0], &e), 0);
+			assert_int_equal(e.kind, CCA_EXIT_SHUTDOWN);
+			sim_vmm_close(&s);
+		}
 	}
 }
 
@@ -225,6 +283,48 @@ static void guest_check_failure_is_reported(void **state)
 			 1);
 	assert_non_null(strstr(report, "line 3"));
 	sim_vmm_close(&s);
+}
+
+/* Scale: 512 vCPUs, a 1 TiB protected IPA space with 64 GiB of sparse RAM at its top. */
+static void scale_512_vcpus_1tib(void **state)
+{
+	static const char guest[] = "ipa-bits 41\n"
+				    "cpu 0:\n"
+				    "  psci affinity_info 0x1f0f 0 expect OFF\n"
+				    "  psci system_off\n";
+	static unsigned char page[4096] __attribute__((aligned(4096)));
+	struct sim_vmm_cfg c = { .rev = CCA_ABI_V14, .guest = guest, .nr_cpus = 512,
+				 .ipa_bits = 41 };
+	struct sim_vmm v;
+	struct cca_exit e;
+	(void)state;
+	if (sim_vmm_open(&v, &c))
+		fail_msg("%s", v.err);
+	struct cca_realm_params rp;
+	cca_realm_params_init(&rp);
+	rp.ipa_bits = 41;
+	rp.nr_recs = 512;
+	assert_int_equal(cca_realm_create(v.host, &rp, &v.realm), 0);
+	struct cca_gic_params gp = { .size = sizeof(gp), .dist_base = 0x08000000,
+				     .redist_base = 0x10000000 };
+	assert_int_equal(cca_realm_gic_create(v.realm, &gp), 0);
+	for (unsigned int i = 0; i < 512; i++) {
+		struct cca_rec_params p = { .size = sizeof(p), .index = i };
+		assert_int_equal(cca_rec_create(v.realm, &p, &v.rec[i]), 0);
+	}
+	const uint64_t top = 1ULL << 40, ram = 64ULL << 30;
+	struct cca_mem_region_params mp = { .size = sizeof(mp), .gpa = top - ram, .len = ram };
+	assert_int_equal(cca_mem_region_add(v.realm, &mp, NULL), 0);
+	assert_int_equal(cca_mem_populate(v.realm, top - 4096, page, 4096, CCA_POPULATE_MEASURE), 0);
+	assert_int_equal(cca_mem_populate(v.realm, top, page, 4096, 0), -ERANGE);
+	assert_int_equal(cca_rec_set_entry(v.rec[0], top - ram, NULL), 0);
+	assert_int_equal(cca_rec_run(v.rec[0], &e), 0);
+	assert_int_equal(e.kind, CCA_EXIT_SYSTEM_OFF);
+	assert_int_equal(cca_mpidr_of_index(511), 0x1f0f);
+	uint8_t rim[64];
+	size_t len;
+	assert_int_equal(cca_sim_rim(v.sim, cca_realm_vm_fd(v.realm), rim, &len), 0);
+	sim_vmm_close(&v);
 }
 
 static void bad_guest_program(void **state)
@@ -254,7 +354,10 @@ int main(void)
 		cmocka_unit_test(measurement_is_reported),
 		cmocka_unit_test(ordering_rules),
 		cmocka_unit_test(psci_order_raw),
+		cmocka_unit_test(affinity_denied),
+		cmocka_unit_test(system_reset),
 		cmocka_unit_test(guest_check_failure_is_reported),
+		cmocka_unit_test(scale_512_vcpus_1tib),
 		cmocka_unit_test(bad_guest_program),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -841,7 +841,7 @@ static void timed_wait(struct cca_sim *s)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 2 * 1000 * 1000;
+	ts.tv_nsec += 20 * 1000 * 1000; /* state changes broadcast; this only bounds immediate_exit latency */
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
