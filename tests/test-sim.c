@@ -43,7 +43,7 @@ static void open_build(struct sim_vmm *v, enum cca_abi_rev rev, const char *gues
 static void stop_all(struct sim_vmm *v)
 {
 	for (unsigned int i = 0; i < v->cfg.nr_cpus; i++)
-		cca_rec_kvm_run(v->rec[i])->immediate_exit = 1;
+		__atomic_store_n(&cca_rec_kvm_run(v->rec[i])->immediate_exit, 1, __ATOMIC_RELAXED);
 }
 
 static void boot(enum cca_abi_rev rev, unsigned int nr, bool psci_user)

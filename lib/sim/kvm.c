@@ -841,7 +841,7 @@ static void timed_wait(struct cca_sim *s)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 20 * 1000 * 1000; /* state changes broadcast; this only bounds immediate_exit latency */
+	ts.tv_nsec += 20 * 1000 * 1000; /* changes are broadcast; this bounds immediate_exit latency */
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
@@ -870,7 +870,7 @@ static int vcpu_run(struct cca_sim *s, struct svcpu *v)
 			ret = -ENXIO;
 			break;
 		}
-		if (run->immediate_exit) {
+		if (__atomic_load_n(&run->immediate_exit, __ATOMIC_RELAXED)) { /* READ_ONCE in KVM */
 			ret = -EINTR;
 			break;
 		}

@@ -100,7 +100,7 @@ static void stop_all(struct sim_vmm *v)
 {
 	atomic_store(&v->stop, 1);
 	for (unsigned int i = 0; i < v->cfg.nr_cpus; i++)
-		cca_rec_kvm_run(v->rec[i])->immediate_exit = 1;
+		__atomic_store_n(&cca_rec_kvm_run(v->rec[i])->immediate_exit, 1, __ATOMIC_RELAXED);
 }
 
 /* Answer one exit; > 0 ends this vCPU's loop. */
