@@ -14,6 +14,7 @@
 
 #include <rmi/cca.h>
 
+#include "sim/hmap.h"
 #include "sys.h"
 
 #define CCA_EXPORT __attribute__((visibility("default")))
@@ -97,6 +98,14 @@ struct cca_rec {
 	uint32_t last_mmio_read; /* last exit was an MMIO read */
 	uint32_t last_mmio_len;
 	bool entry_set;
+	uint64_t entry_pc;     /* measured boot state (REC 0) */
+	uint64_t entry_x[8];
+};
+
+enum cca_shadow_state {
+	CCA_SHADOW_NONE = 0,  /* no realm descriptor yet */
+	CCA_SHADOW_LIVE,      /* tracking the RMM's RIM */
+	CCA_SHADOW_UNKNOWN,   /* not predictable (RMM-default debug counts) */
 };
 
 struct cca_realm {
@@ -118,6 +127,10 @@ struct cca_realm {
 	struct cca_region regions[CCA_MAX_REGIONS];
 	unsigned int nr_regions;
 	size_t run_mmap_size;
+	/* The shadow measurement (shadow.c), under lock. */
+	enum cca_shadow_state shadow_state;
+	struct cca_rim shadow;
+	struct hmap populated; /* granule index -> 1 */
 };
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -170,6 +183,13 @@ int cca_host_open_sys(const struct cca_host_options *opts, const struct cca_sys 
 		      struct cca_host **out);
 int cca_probe_sys(const struct cca_host_options *opts, const struct cca_sys *sys,
 		  struct cca_probe_result *res);
+
+/* The shadow measurement (shadow.c); callers hold realm->lock. */
+void cca_shadow_create(struct cca_realm *r);
+void cca_shadow_data(struct cca_realm *r, uint64_t ipa, const void *src, uint64_t len,
+		     uint32_t flags);
+void cca_shadow_activate(struct cca_realm *r);
+void cca_shadow_free(struct cca_realm *r);
 
 /* Internal REC teardown used by cca_realm_destroy(). */
 void cca_rec_free(struct cca_rec *rec);

@@ -198,6 +198,8 @@ static int populate_bytes(struct cca_realm *r, struct kvm_arm_rmi_populate *a)
 		if ((uint64_t)ret > c.size || !aligned((uint64_t)ret))
 			return -EIO;
 		eintr = 0;
+		cca_shadow_data(r, a->base, (const void *)(uintptr_t)a->source_uaddr, (uint64_t)ret,
+				a->flags & KVM_ARM_RMI_POPULATE_FLAGS_MEASURE ? CCA_POPULATE_MEASURE : 0);
 		a->base += (uint64_t)ret;
 		a->source_uaddr += (uint64_t)ret;
 		a->size -= (uint64_t)ret;
@@ -223,6 +225,10 @@ static int populate_writeback(struct cca_realm *r, struct kvm_arm_rmi_populate *
 		    c.source_uaddr != before.source_uaddr + done || c.flags != before.flags ||
 		    c.reserved != before.reserved || !aligned(done) || done > asked)
 			return -EIO;
+		if (done)
+			cca_shadow_data(r, before.base, (const void *)(uintptr_t)before.source_uaddr, done,
+					a->flags & KVM_ARM_RMI_POPULATE_FLAGS_MEASURE ? CCA_POPULATE_MEASURE
+										      : 0);
 		a->base += done;
 		a->source_uaddr += done;
 		a->size -= done;
@@ -252,8 +258,10 @@ static int populate_aligned(struct cca_realm *r, uint64_t ipa, const void *src, 
 	a.source_uaddr = (uint64_t)(uintptr_t)src;
 	a.flags = (flags & CCA_POPULATE_MEASURE) ? KVM_ARM_RMI_POPULATE_FLAGS_MEASURE : 0;
 	/* The first POPULATE creates the realm descriptor, whatever it returns. */
-	if (r->state == CCA_REALM_CONFIGURING)
+	if (r->state == CCA_REALM_CONFIGURING) {
 		r->state = CCA_REALM_DESCRIPTOR;
+		cca_shadow_create(r);
+	}
 	return r->abi->populate_conv == CCA_POPULATE_RETURNS_BYTES ? populate_bytes(r, &a)
 								   : populate_writeback(r, &a);
 }

@@ -141,6 +141,7 @@ CCA_EXPORT void cca_realm_destroy(struct cca_realm *r)
 	}
 	sys_close(r->sys, r->gic_fd);
 	sys_close(r->sys, r->vm_fd);
+	cca_shadow_free(r);
 	pthread_mutex_destroy(&r->lock);
 	free(r->recs);
 	free(r);

@@ -274,8 +274,11 @@ CCA_EXPORT int cca_rec_set_entry(struct cca_rec *rec, uint64_t pc, const uint64_
 	/* All eight are written, zeros included: x0-x7 are measured. */
 	for (unsigned int i = 0; i < 8 && !ret; i++)
 		ret = set_reg(rec, CCA_KVM_REG_ARM64_X(i), &x[i]);
-	if (!ret)
+	if (!ret) {
 		rec->entry_set = true;
+		rec->entry_pc = pc;
+		memcpy(rec->entry_x, x, sizeof(rec->entry_x));
+	}
 	pthread_mutex_unlock(&r->lock);
 	return ret;
 }
@@ -421,8 +424,10 @@ CCA_EXPORT int cca_rec_run(struct cca_rec *rec, struct cca_exit *exit)
 		ret = cca_psci_check_run(rec);
 	if (!ret && !r->first_run_started) {
 		ret = first_run_checks(r);
-		if (!ret)
+		if (!ret) {
 			first = r->first_run_started = true;
+			cca_shadow_create(r); /* the first run creates the descriptor if no populate did */
+		}
 	}
 	pthread_mutex_unlock(&r->lock);
 	if (ret)
@@ -440,10 +445,15 @@ CCA_EXPORT int cca_rec_run(struct cca_rec *rec, struct cca_exit *exit)
 	if (!was_active) {
 		bool entered = ret >= 0 || ret == -EINTR || ret == -EFAULT || ret == -EAGAIN;
 		pthread_mutex_lock(&r->lock);
-		if (entered && r->state != CCA_REALM_DEAD)
-			r->state = CCA_REALM_ACTIVE;
-		else if (first) /* activation failed: the kernel marked the realm dead */
+		if (entered) {
+			/* Once, whichever thread's KVM_RUN returns first after activation. */
+			if (r->state != CCA_REALM_DEAD && r->state != CCA_REALM_ACTIVE) {
+				r->state = CCA_REALM_ACTIVE;
+				cca_shadow_activate(r); /* RECs and (v12) INIT_RIPAS measured */
+			}
+		} else if (first) { /* activation failed: the kernel marked the realm dead */
 			r->state = CCA_REALM_DEAD;
+		}
 		pthread_mutex_unlock(&r->lock);
 		if (first && !entered)
 			cca_log(r->host, CCA_LOG_ERR, "first KVM_RUN failed (%s): realm is dead",

@@ -285,6 +285,94 @@ static void guest_check_failure_is_reported(void **state)
 	sim_vmm_close(&s);
 }
 
+/*
+ * Cross-check: the realm's shadow measurement equals what the simulated RMM
+ * computed, for every revision and for layouts that exercise v12's
+ * INIT_RIPAS geometry (blocks, level-3 tables around populated data,
+ * populated granules skipped, slots in order, regions not 2 MiB aligned).
+ */
+static void shadow_rim_matches_rmm(void **state)
+{
+	static unsigned char img[5 * 4096 + 123];
+	static const struct {
+		unsigned int cpus;
+		unsigned long long ram;
+		uint64_t pop[3]; /* populate offsets from RAM_BASE (0 ends; first always 0) */
+		unsigned int pop_pages[3];
+		bool unaligned_src, second_region;
+	} plans[] = {
+		{ 1, 64ULL << 20, { 0 }, { 3 }, false, false },
+		{ 4, 1ULL << 30, { 0, 0x200000, 0x3ff000 }, { 1, 4, 1 }, false, false },
+		{ 2, (3ULL << 20) + 0x5000, { 0, 0x201000 }, { 2, 5 }, true, false },
+		{ 3, 2ULL << 30, { 0, 0x40000000 }, { 5, 1 }, true, true },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(img); i++)
+		img[i] = (unsigned char)(i * 31 + 7);
+	for (int rev = CCA_ABI_V12; rev <= CCA_ABI_V15; rev++) {
+		for (size_t p = 0; p < sizeof(plans) / sizeof(plans[0]); p++) {
+			struct sim_vmm_cfg c = { .rev = (enum cca_abi_rev)rev, .nr_cpus = plans[p].cpus,
+						 .ram_size = plans[p].ram, .psci_user = p & 1 };
+			struct sim_vmm v;
+			uint8_t sim[64], lib[64];
+			size_t slen, llen;
+			if (sim_vmm_open(&v, &c) || sim_vmm_build(&v))
+				fail_msg("%s", v.err);
+			if (plans[p].second_region) {
+				struct cca_mem_region_params mp = { .size = sizeof(mp), .gpa = 0x40000000,
+								    .len = 0x1000000 };
+				/* Region adds after the first populate are fine; they only get a later slot. */
+				assert_int_equal(cca_mem_region_add(v.realm, &mp, NULL), 0);
+			}
+			for (int k = 1; k < 3 && plans[p].pop[k]; k++) {
+				const unsigned char *src = img + (plans[p].unaligned_src ? 123 : 0);
+				assert_int_equal(cca_mem_populate(v.realm, RAM_BASE + plans[p].pop[k], src,
+								  plans[p].pop_pages[k] * 4096ULL,
+								  k == 2 ? 0 : CCA_POPULATE_MEASURE),
+						 0);
+			}
+			assert_int_equal(cca_realm_expected_rim(v.realm, lib, &llen), 0);
+			assert_int_equal(cca_sim_rim(v.sim, cca_realm_vm_fd(v.realm), sim, &slen), 0);
+			assert_memory_equal(lib, sim, 32); /* realm + data so far */
+			if (sim_vmm_run(&v))
+				fail_msg("%s plan %zu: %s", cca_abi_rev_name(rev), p, v.err);
+			assert_int_equal(cca_realm_expected_rim(v.realm, lib, &llen), 0);
+			assert_int_equal(cca_sim_rim(v.sim, cca_realm_vm_fd(v.realm), sim, &slen), 0);
+			assert_int_equal(llen, slen);
+			if (memcmp(lib, sim, slen))
+				fail_msg("%s plan %zu: shadow RIM differs from the simulated RMM's",
+					 cca_abi_rev_name(rev), p);
+			sim_vmm_close(&v);
+		}
+	}
+}
+
+/* Unpredictable parameters are reported, not guessed. */
+static void shadow_rim_unknown(void **state)
+{
+	struct sim_vmm_cfg c = { .rev = CCA_ABI_V13, .nr_cpus = 1 };
+	struct sim_vmm v;
+	struct cca_realm_params rp;
+	uint8_t rim[64];
+	size_t len;
+	static unsigned char page[4096] __attribute__((aligned(4096)));
+	(void)state;
+	if (sim_vmm_open(&v, &c))
+		fail_msg("%s", v.err);
+	cca_realm_params_init(&rp);
+	rp.ipa_bits = 33; /* num_bps/num_wps left at the RMM's maximum */
+	assert_int_equal(cca_realm_create(v.host, &rp, &v.realm), 0);
+	struct cca_rec_params p = { .size = sizeof(p), .index = 0 };
+	assert_int_equal(cca_rec_create(v.realm, &p, &v.rec[0]), 0);
+	struct cca_mem_region_params mp = { .size = sizeof(mp), .gpa = RAM_BASE, .len = 1 << 20 };
+	assert_int_equal(cca_mem_region_add(v.realm, &mp, NULL), 0);
+	assert_int_equal(cca_realm_expected_rim(v.realm, rim, &len), -ENOENT);
+	assert_int_equal(cca_mem_populate(v.realm, RAM_BASE, page, 4096, CCA_POPULATE_MEASURE), 0);
+	assert_int_equal(cca_realm_expected_rim(v.realm, rim, &len), -ENODATA);
+	assert_int_equal(cca_realm_expected_rim(NULL, rim, &len), -EINVAL);
+	sim_vmm_close(&v);
+}
+
 /* Scale: 512 vCPUs, a 1 TiB protected IPA space with 64 GiB of sparse RAM at its top. */
 static void scale_512_vcpus_1tib(void **state)
 {
@@ -358,6 +446,8 @@ int main(void)
 		cmocka_unit_test(system_reset),
 		cmocka_unit_test(guest_check_failure_is_reported),
 		cmocka_unit_test(scale_512_vcpus_1tib),
+		cmocka_unit_test(shadow_rim_matches_rmm),
+		cmocka_unit_test(shadow_rim_unknown),
 		cmocka_unit_test(bad_guest_program),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

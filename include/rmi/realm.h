@@ -15,6 +15,7 @@
 #ifndef RMI_REALM_H
 #define RMI_REALM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rmi/abi.h>
@@ -218,6 +219,27 @@ int cca_realm_set_psci_user(struct cca_realm *realm);
  * Return: 1 or 0.
  */
 int cca_realm_psci_user(const struct cca_realm *realm);
+
+/**
+ * cca_realm_expected_rim() - the measurement the realm's token must report
+ * @realm: a realm
+ * @out: receives the RIM, zero-padded to 64 bytes
+ * @len: receives the digest length (32 for SHA-256)
+ *
+ * libcca keeps a shadow of the RMM's Realm Initial Measurement, extended as
+ * the realm is built: realm parameters at the first populate (or run),
+ * every populated granule in populate order, REC 0's entry state at the
+ * first run, and on v12 (RMM 1.0) the INIT_RIPAS descriptors of the
+ * guest_memfd regions in slot order (an inferred RTT geometry: see
+ * ARCHITECTURE.md). The RMM 2.0 initial value follows TF-RMM (hash of the
+ * parameters). Read it any time; it is final once the realm has run.
+ *
+ * Return: 0; -ENOENT before the realm descriptor exists; -ENODATA when the
+ * measurement cannot be predicted (num_bps/num_wps left at the RMM's
+ * maximum); -EINVAL NULL pointers.
+ * Context: any thread.
+ */
+int cca_realm_expected_rim(struct cca_realm *realm, uint8_t out[64], size_t *len);
 
 #ifdef __cplusplus
 }
