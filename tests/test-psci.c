@@ -12,7 +12,7 @@
  * that records every entry the RMM would refuse with ERROR_REC.
  *
  * Exits come from the fixture's fake kernel (fx.on_run); calls under test
- * are declared to a sequence checker (struct step) that follows
+ * are declared to the shared sequence checker (mock-seq.h) that follows
  * kvm_one_reg's pointer, so register values are compared too.
  */
 #include <errno.h>
@@ -23,7 +23,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -31,6 +30,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "mock-seq.h"
 
 #define VCPU(n) MOCK_VCPU_FD(n)
 #define REQ_PSCI_COMPLETE 0x4018AED6UL /* kvm-realm-uapi.md §1.2 */
@@ -38,89 +38,7 @@
 #define CTX_ID 0xC7C7000000005EEDULL   /* its context ID */
 #define DENIED_U32 0xFFFFFFFDu         /* PSCI DENIED (-3) as the u32 psci_status */
 
-/* ---- a sequence checker that follows kvm_one_reg (as in test-rec.c) ---- */
-
-enum step_kind {
-	S_PLAIN, /* @in/@out are the argument's bytes */
-	S_REG,   /* kvm_one_reg: @id, then @in/@out at .addr */
-};
-
-struct step {
-	int fd;
-	unsigned long req;
-	enum step_kind kind;
-	uint64_t id;
-	const void *in;
-	size_t in_len;
-	int ret;
-};
-
-static struct {
-	const struct step *s;
-	size_t n, next;
-} seq;
-
-static void hex(char *buf, size_t bl, const void *p, size_t len)
-{
-	const unsigned char *b = p;
-	size_t o = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < len && o + 4 < bl; i++)
-		o += (size_t)snprintf(buf + o, bl - o, "%02x%s", b[i], i % 8 == 7 ? " " : "");
-}
-
-static int seq_ioctl(void *ctx, int fd, unsigned long req, void *arg)
-{
-	(void)ctx;
-	if (seq.next >= seq.n)
-		fail_msg("call %zu: fd 0x%x req 0x%lx after the expected sequence ended", seq.next, fd,
-			 req);
-	size_t i = seq.next++;
-	const struct step *e = &seq.s[i];
-	const void *data = arg;
-
-	if (e->req != req)
-		fail_msg("call %zu: req 0x%lx, expected 0x%lx", i, req, e->req);
-	if (e->fd != fd)
-		fail_msg("call %zu (req 0x%lx): fd 0x%x, expected 0x%x", i, req, fd, e->fd);
-	if (e->kind == S_REG) {
-		const struct kvm_one_reg *r = arg;
-		if (r->id != e->id)
-			fail_msg("call %zu (req 0x%lx): register 0x%llx, expected 0x%llx", i, req,
-				 (unsigned long long)r->id, (unsigned long long)e->id);
-		data = (const void *)(uintptr_t)r->addr;
-	} else if (e->in && _IOC_SIZE(req) != e->in_len) {
-		fail_msg("call %zu (req 0x%lx): test compares %zu bytes, ioctl carries %u", i, req,
-			 e->in_len, (unsigned)_IOC_SIZE(req));
-	}
-	if (e->in && memcmp(data, e->in, e->in_len)) {
-		char g[200], w[200];
-		hex(g, sizeof(g), data, e->in_len);
-		hex(w, sizeof(w), e->in, e->in_len);
-		fail_msg("call %zu (req 0x%lx): argument bytes differ\n got: %s\n exp: %s", i, req, g,
-			 w);
-	}
-	return e->ret;
-}
-
-static void seq_expect(const struct step *s, size_t n)
-{
-	seq.s = s;
-	seq.n = n;
-	seq.next = 0;
-	mock_sys_expect(NULL, 0);
-	mock_sys_set_handler(seq_ioctl, NULL);
-}
-
-static void seq_done(void)
-{
-	if (seq.next != seq.n)
-		fail_msg("%zu expected call(s) not made; first: call %zu fd 0x%x req 0x%lx",
-			 seq.n - seq.next, seq.next, seq.s[seq.next].fd, seq.s[seq.next].req);
-	mock_sys_set_handler(NULL, NULL);
-}
-
-#define EXPECT(a) seq_expect(a, sizeof(a) / sizeof((a)[0]))
+/* ---- expected calls (mock-seq.h follows kvm_one_reg's pointer) ---------- */
 
 /* Bytes {target_mpidr, status, zero padding} on the source's fd. */
 #define COMPLETE_R(src, mpidr, status, r)                                                  \
@@ -130,8 +48,9 @@ static void seq_done(void)
 	  .in_len = sizeof(struct kvm_arm_rmi_psci_complete), .ret = (r) }
 #define COMPLETE(src, mpidr, status) COMPLETE_R(src, mpidr, status, 0)
 #define SET_X0_R(n, v, r)                                                                  \
-	{ .fd = VCPU(n), .req = KVM_SET_ONE_REG, .kind = S_REG, .id = CCA_KVM_REG_ARM64_X(0), \
-	  .in = &(const uint64_t){ v }, .in_len = 8, .ret = (r) }
+	{ .fd = VCPU(n), .req = KVM_SET_ONE_REG, .kind = MOCK_STEP_REG,                    \
+	  .id = CCA_KVM_REG_ARM64_X(0), .in = &(const uint64_t){ v }, .in_len = 8,         \
+	  .ret = (r) }
 #define SET_X0(n, v) SET_X0_R(n, v, 0)
 #define MP_RUNNABLE_R(n, r)                                                                \
 	{ .fd = VCPU(n), .req = KVM_SET_MP_STATE,                                          \
@@ -311,10 +230,10 @@ static void cpu_on_blocks_source_and_target(void **state)
 	assert_run_refused(0, -CCA_E_PSCI_PENDING); /* still, however often asked */
 	assert_runs(2);				     /* uninvolved */
 
-	const struct step calls[] = { COMPLETE(0, 0x1, 0) };
-	EXPECT(calls);
+	const struct mock_step calls[] = { COMPLETE(0, 0x1, 0) };
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_psci_complete(F.rec[0], 0x1, CCA_PSCI_RET_SUCCESS), 0);
-	seq_done();
+	mock_seq_done();
 	assert_pending(0, 0, 0);
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 1);
 	assert_runs(0);
@@ -354,10 +273,10 @@ static void complete_errors(void **state)
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
 
 	/* DENIED is fine for a CPU_ON whose target is off; the target stays off. */
-	const struct step calls[] = { COMPLETE(0, 0x1, DENIED_U32) };
-	EXPECT(calls);
+	const struct mock_step calls[] = { COMPLETE(0, 0x1, DENIED_U32) };
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_psci_complete(F.rec[0], 0x1, CCA_PSCI_RET_DENIED), 0);
-	seq_done();
+	mock_seq_done();
 	assert_pending(0, 0, 0);
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
 	assert_complete_refused(0, 0x1, CCA_PSCI_RET_SUCCESS, -CCA_E_PSCI_NOT_PENDING); /* twice */
@@ -371,10 +290,10 @@ static void complete_denied_rules(void **state)
 	affinity_exit(0, 0x2);
 	assert_complete_refused(0, 0x2, CCA_PSCI_RET_DENIED, -CCA_E_PSCI_STATUS);
 	{
-		const struct step calls[] = { COMPLETE(0, 0x2, 0) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { COMPLETE(0, 0x2, 0) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_complete(F.rec[0], 0x2, CCA_PSCI_RET_SUCCESS), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(cca_rec_is_on(F.rec[2]), 0); /* SUCCESS of AFFINITY_INFO: no power */
 	}
 	/* DENIED only while the target is off: here it is on (turned on, or the caller itself). */
@@ -382,10 +301,10 @@ static void complete_denied_rules(void **state)
 	cpu_on_exit(0, 0x1);
 	assert_complete_refused(0, 0x1, CCA_PSCI_RET_DENIED, -CCA_E_PSCI_STATUS);
 	{
-		const struct step calls[] = { COMPLETE(0, 0x1, 0) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { COMPLETE(0, 0x1, 0) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_complete(F.rec[0], 0x1, CCA_PSCI_RET_SUCCESS), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	cpu_on_exit(1, 0x0);
 	assert_run_refused(1, -CCA_E_PSCI_PENDING);
@@ -398,10 +317,10 @@ static void complete_kernel_failure_keeps_pending(void **state)
 	setup(state, 2);
 	cpu_on_exit(0, 0x1);
 	{
-		const struct step calls[] = { COMPLETE_R(0, 0x1, 0, -EINVAL) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { COMPLETE_R(0, 0x1, 0, -EINVAL) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_complete(F.rec[0], 0x1, CCA_PSCI_RET_SUCCESS), -EINVAL);
-		seq_done();
+		mock_seq_done();
 	}
 	assert_pending(0, CCA_PSCI_FN_CPU_ON, 0x1);
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
@@ -413,17 +332,17 @@ static void complete_kernel_failure_keeps_pending(void **state)
 					    .psci = { .fid = CCA_PSCI_CPU_ON_64,
 						      .fn = CCA_PSCI_FN_CPU_ON,
 						      .target_mpidr = 0x1 } };
-		const struct step calls[] = { COMPLETE_R(0, 0x1, 0, -EPERM) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { COMPLETE_R(0, 0x1, 0, -EPERM) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 0), -EPERM);
-		seq_done();
+		mock_seq_done();
 		assert_pending(0, CCA_PSCI_FN_CPU_ON, 0x1);
 	}
 	{ /* A retry that works. */
-		const struct step calls[] = { COMPLETE(0, 0x1, 0) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { COMPLETE(0, 0x1, 0) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_complete(F.rec[0], 0x1, CCA_PSCI_RET_SUCCESS), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	assert_pending(0, 0, 0);
 	assert_runs(0);
@@ -436,14 +355,14 @@ static void cpu_on_full_sequence(void **state)
 {
 	setup(state, 4);
 	struct cca_exit e = cpu_on_exit(0, 0x3);
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		COMPLETE(0, 0x3, 0),
 		SET_X0(0, CCA_PSCI_RET_SUCCESS),
 		MP_RUNNABLE(3),
 	};
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 0), 0);
-	seq_done();
+	mock_seq_done();
 	assert_pending(0, 0, 0);
 	assert_int_equal(cca_rec_is_on(F.rec[3]), 1);
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
@@ -456,23 +375,24 @@ static void cpu_on_deny(void **state)
 	setup(state, 2);
 	struct cca_exit e = cpu_on_exit(0, 0x1);
 	{
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			COMPLETE(0, 0x1, DENIED_U32),
 			SET_X0(0, (uint64_t)(int64_t)CCA_PSCI_RET_DENIED), /* 0xFFFFFFFFFFFFFFFD */
 		};
-		EXPECT(calls);
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 1), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	assert_pending(0, 0, 0);
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
 	/* The guest may ask again; this time it is accepted. */
 	e = cpu_on_exit(0, 0x1);
 	{
-		const struct step calls[] = { COMPLETE(0, 0x1, 0), SET_X0(0, 0), MP_RUNNABLE(1) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { COMPLETE(0, 0x1, 0), SET_X0(0, 0),
+						   MP_RUNNABLE(1) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 0), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 1);
 }
@@ -484,24 +404,24 @@ static void cpu_on_already_on(void **state)
 	for (int deny = 0; deny <= 1; deny++) {
 		/* SUCCESS (the RMM says ALREADY_ON), x0 = ALREADY_ON, no MP_STATE; deny is moot. */
 		struct cca_exit e = cpu_on_exit(0, 0x1);
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			COMPLETE(0, 0x1, 0),
 			SET_X0(0, (uint64_t)(int64_t)CCA_PSCI_RET_ALREADY_ON),
 		};
-		EXPECT(calls);
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, deny), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(cca_rec_is_on(F.rec[1]), 1);
 	}
 	/* The caller naming itself. */
 	struct cca_exit e = cpu_on_exit(1, 0x0);
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		COMPLETE(1, 0x0, 0),
 		SET_X0(1, (uint64_t)(int64_t)CCA_PSCI_RET_ALREADY_ON),
 	};
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_psci_cpu_on(F.rec[1], &e, 1), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 static void cpu_on_unknown_target(void **state)
@@ -523,19 +443,20 @@ static void cpu_on_kernel_failures(void **state)
 	setup(state, 2);
 	struct cca_exit e = cpu_on_exit(0, 0x1);
 	/* x0 fails after the completion: reported; MP_STATE not attempted. */
-	const struct step calls[] = { COMPLETE(0, 0x1, 0), SET_X0_R(0, 0, -EIO) };
-	EXPECT(calls);
+	const struct mock_step calls[] = { COMPLETE(0, 0x1, 0), SET_X0_R(0, 0, -EIO) };
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 0), -EIO);
-	seq_done();
+	mock_seq_done();
 	assert_pending(0, 0, 0); /* the completion itself went through */
 	fx_teardown(&F);
 
 	setup(state, 2);
 	e = cpu_on_exit(0, 0x1);
-	const struct step calls2[] = { COMPLETE(0, 0x1, 0), SET_X0(0, 0), MP_RUNNABLE_R(1, -EBUSY) };
-	EXPECT(calls2);
+	const struct mock_step calls2[] = { COMPLETE(0, 0x1, 0), SET_X0(0, 0),
+					    MP_RUNNABLE_R(1, -EBUSY) };
+	MOCK_SEQ_EXPECT(calls2);
 	assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 0), -EBUSY);
-	seq_done();
+	mock_seq_done();
 	assert_pending(0, 0, 0);
 }
 
@@ -575,10 +496,11 @@ static void affinity_info(void **state)
 	assert_run_refused(1, -CCA_E_PSCI_TARGET_PENDING);
 	assert_runs(2);
 	{
-		const struct step calls[] = { COMPLETE(0, 0x1, 0), SET_X0(0, CCA_PSCI_AFFINITY_OFF) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { COMPLETE(0, 0x1, 0),
+						   SET_X0(0, CCA_PSCI_AFFINITY_OFF) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_affinity_info(F.rec[0], &e), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	assert_pending(0, 0, 0);
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
@@ -589,25 +511,27 @@ static void affinity_info(void **state)
 	assert_run_refused(2, -CCA_E_PSCI_PENDING);
 	assert_run_refused(1, -CCA_E_PSCI_TARGET_PENDING);
 	{
-		const struct step calls[] = { COMPLETE(2, 0x1, 0), SET_X0(2, CCA_PSCI_AFFINITY_ON) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { COMPLETE(2, 0x1, 0),
+						   SET_X0(2, CCA_PSCI_AFFINITY_ON) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_affinity_info(F.rec[2], &e), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	/* CPU_OFF (no completion; KVM stops the vCPU) makes it OFF again. */
 	{
-		const struct step calls[] = { MP_STOPPED_R(1, 0) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { MP_STOPPED_R(1, 0) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_cpu_off(F.rec[1]), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
 	e = affinity_exit(0, 0x1);
 	{
-		const struct step calls[] = { COMPLETE(0, 0x1, 0), SET_X0(0, CCA_PSCI_AFFINITY_OFF) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { COMPLETE(0, 0x1, 0),
+						   SET_X0(0, CCA_PSCI_AFFINITY_OFF) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_affinity_info(F.rec[0], &e), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	/* An unknown target: nothing sent. */
 	e = affinity_exit(0, 0x7);
@@ -642,18 +566,18 @@ static void function_id_forms(void **state)
 		assert_pending(0, (int)forms[i].fn, 0x1);
 		assert_run_refused(0, -CCA_E_PSCI_PENDING);
 		assert_run_refused(1, -CCA_E_PSCI_TARGET_PENDING);
-		const struct step calls[] = { COMPLETE(0, 0x1, DENIED_U32) };
-		const struct step calls_ok[] = { COMPLETE(0, 0x1, 0) };
+		const struct mock_step calls[] = { COMPLETE(0, 0x1, DENIED_U32) };
+		const struct mock_step calls_ok[] = { COMPLETE(0, 0x1, 0) };
 		if (forms[i].fn == CCA_PSCI_FN_CPU_ON)
-			EXPECT(calls);
+			MOCK_SEQ_EXPECT(calls);
 		else
-			EXPECT(calls_ok);
+			MOCK_SEQ_EXPECT(calls_ok);
 		assert_int_equal(cca_psci_complete(F.rec[0], 0x1,
 						   forms[i].fn == CCA_PSCI_FN_CPU_ON
 							   ? CCA_PSCI_RET_DENIED
 							   : CCA_PSCI_RET_SUCCESS),
 				 0);
-		seq_done();
+		mock_seq_done();
 		assert_pending(0, 0, 0);
 	}
 }
@@ -689,29 +613,29 @@ static void cpu_off_then_on_again(void **state)
 	power_on(0, 1);
 	/* A failing MP_STATE leaves the vCPU on: it must not be left runnable unseen. */
 	{
-		const struct step fail[] = { MP_STOPPED_R(1, -EIO) };
-		EXPECT(fail);
+		const struct mock_step fail[] = { MP_STOPPED_R(1, -EIO) };
+		MOCK_SEQ_EXPECT(fail);
 		assert_int_equal(cca_psci_cpu_off(F.rec[1]), -EIO);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(cca_rec_is_on(F.rec[1]), 1);
 	}
 	{
-		const struct step calls[] = { MP_STOPPED_R(1, 0) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { MP_STOPPED_R(1, 0) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_cpu_off(F.rec[1]), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 0);
 	struct cca_exit e = cpu_on_exit(0, 0x1);
 	bool manual = cca_abi_has(rev_of(state), CCA_ABI_MANUAL_PSCI_COMPLETE);
-	const struct step m[] = { COMPLETE(0, 0x1, 0), SET_X0(0, 0), MP_RUNNABLE(1) };
-	const struct step a[] = { SET_X0(0, 0), MP_RUNNABLE(1) };
+	const struct mock_step m[] = { COMPLETE(0, 0x1, 0), SET_X0(0, 0), MP_RUNNABLE(1) };
+	const struct mock_step a[] = { SET_X0(0, 0), MP_RUNNABLE(1) };
 	if (manual)
-		EXPECT(m);
+		MOCK_SEQ_EXPECT(m);
 	else
-		EXPECT(a);
+		MOCK_SEQ_EXPECT(a);
 	assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 0), 0);
-	seq_done();
+	mock_seq_done();
 	assert_int_equal(cca_rec_is_on(F.rec[1]), 1);
 }
 
@@ -765,27 +689,31 @@ static void auto_cpu_on(void **state)
 	setup(state, 3);
 	struct cca_exit e = cpu_on_exit(0, 0x2);
 	{ /* Deny: x0 only (KVM completes with DENIED from it). */
-		const struct step calls[] = { SET_X0(0, (uint64_t)(int64_t)CCA_PSCI_RET_DENIED) };
-		EXPECT(calls);
+		const struct mock_step calls[] = {
+			SET_X0(0, (uint64_t)(int64_t)CCA_PSCI_RET_DENIED),
+		};
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 1), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(cca_rec_is_on(F.rec[2]), 0);
 	}
 	e = cpu_on_exit(0, 0x2);
 	{ /* Accept: x0 = SUCCESS, the target runnable; no completion ioctl. */
-		const struct step calls[] = { SET_X0(0, 0), MP_RUNNABLE(2) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { SET_X0(0, 0), MP_RUNNABLE(2) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 0), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(cca_rec_is_on(F.rec[2]), 1);
 	}
 	assert_runs(2);
 	e = cpu_on_exit(0, 0x2);
 	{ /* Already on. */
-		const struct step calls[] = { SET_X0(0, (uint64_t)(int64_t)CCA_PSCI_RET_ALREADY_ON) };
-		EXPECT(calls);
+		const struct mock_step calls[] = {
+			SET_X0(0, (uint64_t)(int64_t)CCA_PSCI_RET_ALREADY_ON),
+		};
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_cpu_on(F.rec[0], &e, 0), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	e = cpu_on_exit(0, 0x3);
 	size_t n = mock_sys_ioctl_count();
@@ -799,18 +727,18 @@ static void auto_affinity_info(void **state)
 	setup(state, 2);
 	struct cca_exit e = affinity_exit(0, 0x1);
 	{
-		const struct step calls[] = { SET_X0(0, CCA_PSCI_AFFINITY_OFF) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { SET_X0(0, CCA_PSCI_AFFINITY_OFF) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_affinity_info(F.rec[0], &e), 0);
-		seq_done();
+		mock_seq_done();
 	}
 	power_on(0, 1);
 	e = affinity_exit(0, 0x1);
 	{
-		const struct step calls[] = { SET_X0(0, CCA_PSCI_AFFINITY_ON) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { SET_X0(0, CCA_PSCI_AFFINITY_ON) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_psci_affinity_info(F.rec[0], &e), 0);
-		seq_done();
+		mock_seq_done();
 	}
 }
 

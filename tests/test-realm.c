@@ -10,8 +10,8 @@
  * cca_realm_destroy() releasing everything.
  *
  * Request numbers are the reference's literals. KVM_SET_DEVICE_ATTR
- * passes a pointer to its value, so those calls are checked by a small
- * scripted handler that also compares the bytes behind attr.addr.
+ * passes a pointer to its value, so those calls are declared to the shared
+ * checker (mock-seq.h) that also compares the bytes behind attr.addr.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +26,7 @@
 #include <rmi/cca.h>
 
 #include "fixture.h"
+#include "mock-seq.h"
 #include "mock-sys.h"
 
 #define KiB (1ULL << 10)
@@ -94,82 +95,6 @@ static void strict(void)
 {
 	mock_sys_set_handler(NULL, NULL);
 	mock_sys_expect(NULL, 0);
-}
-
-/* ---- a scripted handler that also checks the bytes behind a pointer -------- */
-
-struct step {
-	int fd;
-	unsigned long req;
-	const void *in; /* argument bytes on entry, in_len of them; NULL: unchecked */
-	size_t in_len;
-	const void *payload; /* KVM_SET_DEVICE_ATTR: bytes at attr.addr */
-	size_t payload_len;
-	const void *out; /* copied to the argument on success */
-	size_t out_len;
-	int ret;
-	int opens_fd; /* the call creates this fd (0: none) */
-};
-
-struct script {
-	const struct step *s;
-	size_t n, next;
-};
-
-static int script_ioctl(void *ctx, int fd, unsigned long req, void *arg)
-{
-	struct script *sc = ctx;
-
-	if (sc->next >= sc->n)
-		fail_msg("call %zu: fd %d req 0x%lx, but the script has ended", sc->next, fd, req);
-	size_t i = sc->next++;
-	const struct step *e = &sc->s[i];
-	if (e->req != req)
-		fail_msg("call %zu: req 0x%lx, expected 0x%lx", i, req, e->req);
-	if (e->fd != fd)
-		fail_msg("call %zu (req 0x%lx): fd %d, expected %d", i, req, fd, e->fd);
-	if (e->in && memcmp(arg, e->in, e->in_len))
-		fail_msg("call %zu (req 0x%lx): argument bytes differ", i, req);
-	if (e->payload) {
-		const struct kvm_device_attr *a = arg;
-		if (!a->addr ||
-		    memcmp((const void *)(uintptr_t)a->addr, e->payload, e->payload_len))
-			fail_msg("call %zu (req 0x%lx): bytes at attr.addr differ", i, req);
-	}
-	if (e->ret >= 0 && e->out)
-		memcpy(arg, e->out, e->out_len);
-	if (e->ret >= 0 && e->opens_fd)
-		mock_sys_fd_opened(e->opens_fd);
-	return e->ret;
-}
-
-static void script_start(struct script *sc, const struct step *s, size_t n)
-{
-	sc->s = s;
-	sc->n = n;
-	sc->next = 0;
-	mock_sys_expect(NULL, 0);
-	mock_sys_set_handler(script_ioctl, sc);
-}
-
-static void script_done(struct script *sc)
-{
-	strict();
-	if (sc->next != sc->n)
-		fail_msg("%zu scripted call(s) not made; first: call %zu req 0x%lx",
-			 sc->n - sc->next, sc->next, sc->s[sc->next].req);
-}
-
-static struct kvm_device_attr dev_attr(uint32_t group, uint64_t attr, const void *addr)
-{
-	struct kvm_device_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.flags = 0;
-	a.group = group;
-	a.attr = attr;
-	a.addr = (uint64_t)(uintptr_t)addr;
-	return a;
 }
 
 /* The first KVM_RUN (interrupted by a signal): the realm becomes ACTIVE. */
@@ -441,10 +366,9 @@ static void create_kernel_failures(void **state)
 
 struct gic_script {
 	struct kvm_create_device cd_in, cd_out;
-	struct kvm_device_attr dist, redist, nr;
 	uint64_t dist_base, redist_base;
 	uint32_t nr_irqs;
-	struct step s[4];
+	struct mock_step s[4];
 };
 
 /* The four calls of a GIC creation with @p; @fail: index of the call that fails with @err. */
@@ -458,36 +382,38 @@ static void gic_script_build(struct gic_script *g, const struct cca_gic_params *
 	g->dist_base = p->dist_base;
 	g->redist_base = p->redist_base;
 	g->nr_irqs = p->nr_irqs ? p->nr_irqs : 256;
+	g->s[0] = (struct mock_step){ .fd = MOCK_VM_FD,
+				      .req = REQ_CREATE_DEVICE,
+				      .in = &g->cd_in,
+				      .in_len = sizeof(g->cd_in),
+				      .out = &g->cd_out,
+				      .out_len = sizeof(g->cd_out),
+				      .new_fd = MOCK_GIC_FD };
 	/* Base addresses are read from the caller's struct: the pointers are known. */
-	g->dist = dev_attr(VGIC_GRP_ADDR, VGIC_ADDR_DIST, &p->dist_base);
-	g->redist = dev_attr(VGIC_GRP_ADDR, VGIC_ADDR_REDIST, &p->redist_base);
-	g->nr = dev_attr(VGIC_GRP_NR_IRQS, 0, NULL);
-	g->s[0] = (struct step){ .fd = MOCK_VM_FD,
-				 .req = REQ_CREATE_DEVICE,
-				 .in = &g->cd_in,
-				 .in_len = sizeof(g->cd_in),
-				 .out = &g->cd_out,
-				 .out_len = sizeof(g->cd_out),
-				 .opens_fd = MOCK_GIC_FD };
-	g->s[1] = (struct step){ .fd = MOCK_GIC_FD,
-				 .req = REQ_SET_DEVICE_ATTR,
-				 .in = &g->dist,
-				 .in_len = sizeof(g->dist),
-				 .payload = &g->dist_base,
-				 .payload_len = sizeof(g->dist_base) };
-	g->s[2] = (struct step){ .fd = MOCK_GIC_FD,
-				 .req = REQ_SET_DEVICE_ATTR,
-				 .in = &g->redist,
-				 .in_len = sizeof(g->redist),
-				 .payload = &g->redist_base,
-				 .payload_len = sizeof(g->redist_base) };
+	g->s[1] = (struct mock_step){ .fd = MOCK_GIC_FD,
+				      .req = REQ_SET_DEVICE_ATTR,
+				      .kind = MOCK_STEP_ATTR,
+				      .group = VGIC_GRP_ADDR,
+				      .id = VGIC_ADDR_DIST,
+				      .addr = &p->dist_base,
+				      .in = &g->dist_base,
+				      .in_len = sizeof(g->dist_base) };
+	g->s[2] = (struct mock_step){ .fd = MOCK_GIC_FD,
+				      .req = REQ_SET_DEVICE_ATTR,
+				      .kind = MOCK_STEP_ATTR,
+				      .group = VGIC_GRP_ADDR,
+				      .id = VGIC_ADDR_REDIST,
+				      .addr = &p->redist_base,
+				      .in = &g->redist_base,
+				      .in_len = sizeof(g->redist_base) };
 	/* nr_irqs lives in the library: compare flags/group/attr and the value behind addr. */
-	g->s[3] = (struct step){ .fd = MOCK_GIC_FD,
-				 .req = REQ_SET_DEVICE_ATTR,
-				 .in = &g->nr,
-				 .in_len = offsetof(struct kvm_device_attr, addr),
-				 .payload = &g->nr_irqs,
-				 .payload_len = sizeof(g->nr_irqs) };
+	g->s[3] = (struct mock_step){ .fd = MOCK_GIC_FD,
+				      .req = REQ_SET_DEVICE_ATTR,
+				      .kind = MOCK_STEP_ATTR,
+				      .group = VGIC_GRP_NR_IRQS,
+				      .id = 0,
+				      .in = &g->nr_irqs,
+				      .in_len = sizeof(g->nr_irqs) };
 	if (fail >= 0)
 		g->s[fail].ret = err;
 }
@@ -510,13 +436,12 @@ static void gic_create_sequence(void **state)
 	struct fx *f = setup(state, &o);
 	struct cca_gic_params p = gic_params(TEST_DIST, TEST_REDIST, 0);
 	struct gic_script g;
-	struct script sc;
 
 	assert_int_equal(cca_realm_gic_fd(f->realm), -ENOENT);
 	gic_script_build(&g, &p, -1, 0);
-	script_start(&sc, g.s, 4);
+	mock_seq_expect(g.s, 4);
 	assert_int_equal(cca_realm_gic_create(f->realm, &p), 0);
-	script_done(&sc);
+	mock_seq_done();
 	assert_int_equal(cca_realm_gic_fd(f->realm), MOCK_GIC_FD);
 
 	/* A second GIC: -EEXIST, no call, the first one kept. */
@@ -545,13 +470,12 @@ static void gic_create_nr_irqs(void **state)
 		struct fx *f = setup(state, &o);
 		struct cca_gic_params p = gic_params(TEST_DIST, TEST_REDIST, nr[i]);
 		struct gic_script g;
-		struct script sc;
 
 		gic_script_build(&g, &p, -1, 0);
 		assert_int_equal(g.nr_irqs, nr[i]);
-		script_start(&sc, g.s, 4);
+		mock_seq_expect(g.s, 4);
 		assert_int_equal(cca_realm_gic_create(f->realm, &p), 0);
-		script_done(&sc);
+		mock_seq_done();
 		if (i + 1 < ARRAY_SIZE(nr))
 			fx_teardown(&t->f);
 	}
@@ -573,18 +497,17 @@ static void gic_create_failures(void **state)
 		struct fx *f = setup(state, &o);
 		struct cca_gic_params p = gic_params(TEST_DIST, TEST_REDIST, 128);
 		struct gic_script g;
-		struct script sc;
 
 		gic_script_build(&g, &p, k, errs[k]);
-		script_start(&sc, g.s, (size_t)k + 1);
+		mock_seq_expect(g.s, (size_t)k + 1);
 		assert_int_equal(cca_realm_gic_create(f->realm, &p), errs[k]);
-		script_done(&sc);
+		mock_seq_done();
 		assert_int_equal(cca_realm_gic_fd(f->realm), -ENOENT);
 
 		gic_script_build(&g, &p, k ? 0 : -1, -EEXIST);
-		script_start(&sc, g.s, k ? 1 : 4);
+		mock_seq_expect(g.s, k ? 1 : 4);
 		assert_int_equal(cca_realm_gic_create(f->realm, &p), k ? -EEXIST : 0);
-		script_done(&sc);
+		mock_seq_done();
 		assert_int_equal(cca_realm_gic_fd(f->realm), k ? -ENOENT : MOCK_GIC_FD);
 		mock_sys_done();
 		fx_teardown(&t->f); /* the failed attempt's fd was closed exactly once */
@@ -661,11 +584,10 @@ static void gic_placement(void **state)
 	/* Right against the half, RAM and the window: accepted. */
 	struct cca_gic_params p = gic_params(IPA_HALF - 0x10000, IPA_HALF - 0x10000 - rlen, 0);
 	struct gic_script g;
-	struct script sc;
 	gic_script_build(&g, &p, -1, 0);
-	script_start(&sc, g.s, 4);
+	mock_seq_expect(g.s, 4);
 	assert_int_equal(cca_realm_gic_create(f->realm, &p), 0);
-	script_done(&sc);
+	mock_seq_done();
 }
 
 static void gic_placement_adjacent(void **state)
@@ -675,12 +597,11 @@ static void gic_placement_adjacent(void **state)
 	/* Distributor right after the RAM, redistributors right before it. */
 	struct cca_gic_params p = gic_params(FX_RAM_END, FX_RAM_BASE - 2 * 0x20000, 0);
 	struct gic_script g;
-	struct script sc;
 
 	gic_script_build(&g, &p, -1, 0);
-	script_start(&sc, g.s, 4);
+	mock_seq_expect(g.s, 4);
 	assert_int_equal(cca_realm_gic_create(f->realm, &p), 0);
-	script_done(&sc);
+	mock_seq_done();
 	mock_sys_done();
 }
 
@@ -749,35 +670,33 @@ static void gic_create_dead(void **state)
 /* ---- PSCI routing ------------------------------------------------------------ */
 
 struct psci_script {
-	struct kvm_device_attr a;
 	struct cca_kvm_smccc_filter f32, f64;
-	struct step s[2];
+	struct mock_step s[2];
 };
 
 static void psci_script_build(struct psci_script *p, int fail, int err)
 {
 	memset(p, 0, sizeof(*p));
-	p->a = dev_attr(SMCCC_CTRL, SMCCC_FILTER, NULL);
 	p->f32.base = 0x84000000U;
 	p->f32.nr_functions = 0x20;
 	p->f32.action = FILTER_FWD_TO_USER;
 	p->f64 = p->f32;
 	p->f64.base = 0xC4000000U;
 	for (int i = 0; i < 2; i++)
-		p->s[i] = (struct step){ .fd = MOCK_VM_FD,
-					 .req = REQ_SET_DEVICE_ATTR,
-					 .in = &p->a,
-					 .in_len = offsetof(struct kvm_device_attr, addr),
-					 .payload = i ? &p->f64 : &p->f32,
-					 .payload_len = sizeof(p->f32),
-					 .ret = i == fail ? err : 0 };
+		p->s[i] = (struct mock_step){ .fd = MOCK_VM_FD,
+					      .req = REQ_SET_DEVICE_ATTR,
+					      .kind = MOCK_STEP_ATTR,
+					      .group = SMCCC_CTRL,
+					      .id = SMCCC_FILTER,
+					      .in = i ? &p->f64 : &p->f32,
+					      .in_len = sizeof(p->f32),
+					      .ret = i == fail ? err : 0 };
 }
 
 static void psci_user_filters(void **state)
 {
 	struct fx *f = setup(state, NULL);
 	struct psci_script p;
-	struct script sc;
 
 	/* The layout the kernel reads (arm64 struct kvm_smccc_filter). */
 	const unsigned char f32[24] = { 0x00, 0x00, 0x00, 0x84, 0x20, 0, 0, 0, 2 };
@@ -785,9 +704,9 @@ static void psci_user_filters(void **state)
 	assert_memory_equal(&p.f32, f32, sizeof(f32));
 
 	assert_int_equal(cca_realm_psci_user(f->realm), 0);
-	script_start(&sc, p.s, 2);
+	mock_seq_expect(p.s, 2);
 	assert_int_equal(cca_realm_set_psci_user(f->realm), 0);
-	script_done(&sc);
+	mock_seq_done();
 	assert_int_equal(cca_realm_psci_user(f->realm), 1);
 
 	/* Already routed: nothing sent again. */
@@ -803,25 +722,24 @@ static void psci_user_failures(void **state)
 {
 	struct fx *f = setup(state, NULL);
 	struct psci_script p;
-	struct script sc;
 
 	psci_script_build(&p, 0, -EBUSY);
-	script_start(&sc, p.s, 1);
+	mock_seq_expect(p.s, 1);
 	assert_int_equal(cca_realm_set_psci_user(f->realm), -EBUSY);
-	script_done(&sc);
+	mock_seq_done();
 	assert_int_equal(cca_realm_psci_user(f->realm), 0);
 
 	psci_script_build(&p, 1, -ENOMEM);
-	script_start(&sc, p.s, 2);
+	mock_seq_expect(p.s, 2);
 	assert_int_equal(cca_realm_set_psci_user(f->realm), -ENOMEM);
-	script_done(&sc);
+	mock_seq_done();
 	assert_int_equal(cca_realm_psci_user(f->realm), 0);
 
 	/* A retry sends only the range that failed: KVM would refuse the first twice. */
 	psci_script_build(&p, -1, 0);
-	script_start(&sc, p.s + 1, 1);
+	mock_seq_expect(p.s + 1, 1);
 	assert_int_equal(cca_realm_set_psci_user(f->realm), 0);
-	script_done(&sc);
+	mock_seq_done();
 	assert_int_equal(cca_realm_psci_user(f->realm), 1);
 	mock_sys_done();
 }

@@ -11,8 +11,8 @@
  * §9, §10, §17).
  *
  * struct kvm_one_reg and struct kvm_device_attr carry pointers, so the
- * tests declare their sequences to a small checker (struct step below)
- * that follows the pointer: each step names the fd, the request, the
+ * tests declare their sequences to the shared checker (mock-seq.h, struct
+ * mock_step) that follows the pointer: each step names the fd, the request, the
  * register ID or attribute, the bytes behind the pointer on entry and the
  * bytes written back.
  */
@@ -21,13 +21,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "mock-seq.h"
 
 #define VCPU(n) MOCK_VCPU_FD(n)
 #define TGT 0xC5u /* KVM_ARM_PREFERRED_TARGET's answer */
@@ -46,156 +46,37 @@
 #define REG_V0 0x6040000000100054ULL   /* 128-bit FP/SIMD register */
 #define REG_FPSR 0x60200000001000D4ULL /* 32-bit */
 
-/* ---- a sequence checker that follows kvm_one_reg / kvm_device_attr ----- */
+/* ---- expected calls (mock-seq.h follows kvm_one_reg / kvm_device_attr) -- */
 
-enum step_kind {
-	S_PLAIN, /* @in/@out are the argument's bytes */
-	S_INT,   /* the argument is the integer @arg */
-	S_REG,   /* kvm_one_reg: @id, then @in/@out at .addr */
-	S_ATTR,  /* kvm_device_attr: @group/@id, then @in at .addr (NULL: .addr must be 0) */
-};
-
-struct step {
-	int fd;
-	unsigned long req;
-	enum step_kind kind;
-	uint64_t arg;
-	uint64_t id;
-	uint32_t group;
-	const void *in;
-	size_t in_len;
-	const void *out;
-	size_t out_len;
-	int ret;
-	bool new_fd; /* @ret is a new fd the library must close */
-};
-
-static struct {
-	const struct step *s;
-	size_t n, next;
-} seq;
-
-static void hex(char *buf, size_t bl, const void *p, size_t len)
-{
-	const unsigned char *b = p;
-	size_t o = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < len && o + 4 < bl; i++)
-		o += (size_t)snprintf(buf + o, bl - o, "%02x%s", b[i], i % 8 == 7 ? " " : "");
-}
-
-static void cmp_bytes(size_t i, unsigned long req, const char *what, const void *got,
-		      const void *want, size_t len)
-{
-	if (memcmp(got, want, len)) {
-		char g[600], w[600];
-		hex(g, sizeof(g), got, len);
-		hex(w, sizeof(w), want, len);
-		fail_msg("call %zu (req 0x%lx): %s differ\n got: %s\n exp: %s", i, req, what, g, w);
-	}
-}
-
-static int seq_ioctl(void *ctx, int fd, unsigned long req, void *arg)
-{
-	(void)ctx;
-	if (seq.next >= seq.n)
-		fail_msg("call %zu: fd 0x%x req 0x%lx after the expected sequence ended", seq.next, fd,
-			 req);
-	size_t i = seq.next++;
-	const struct step *e = &seq.s[i];
-	void *data = arg;
-
-	if (e->req != req)
-		fail_msg("call %zu: req 0x%lx, expected 0x%lx", i, req, e->req);
-	if (e->fd != fd)
-		fail_msg("call %zu (req 0x%lx): fd 0x%x, expected 0x%x", i, req, fd, e->fd);
-	switch (e->kind) {
-	case S_INT:
-		if ((uint64_t)(uintptr_t)arg != e->arg)
-			fail_msg("call %zu (req 0x%lx): argument 0x%llx, expected 0x%llx", i, req,
-				 (unsigned long long)(uintptr_t)arg, (unsigned long long)e->arg);
-		break;
-	case S_PLAIN:
-		if (e->in && _IOC_SIZE(req) != e->in_len)
-			fail_msg("call %zu (req 0x%lx): test compares %zu bytes, ioctl carries %u", i,
-				 req, e->in_len, (unsigned)_IOC_SIZE(req));
-		break;
-	case S_REG: {
-		const struct kvm_one_reg *r = arg;
-		if (r->id != e->id)
-			fail_msg("call %zu (req 0x%lx): register 0x%llx, expected 0x%llx", i, req,
-				 (unsigned long long)r->id, (unsigned long long)e->id);
-		data = (void *)(uintptr_t)r->addr;
-		break;
-	}
-	case S_ATTR: {
-		const struct kvm_device_attr *a = arg;
-		if (a->flags || a->group != e->group || a->attr != e->id)
-			fail_msg("call %zu: attr flags %u group %u attr %llu, expected 0 %u %llu", i,
-				 a->flags, a->group, (unsigned long long)a->attr, e->group,
-				 (unsigned long long)e->id);
-		if (!e->in && a->addr)
-			fail_msg("call %zu: attr addr 0x%llx, expected 0", i,
-				 (unsigned long long)a->addr);
-		data = (void *)(uintptr_t)a->addr;
-		break;
-	}
-	}
-	if (e->in)
-		cmp_bytes(i, req, "argument bytes", data, e->in, e->in_len);
-	if (e->ret >= 0 && e->out)
-		memcpy(data, e->out, e->out_len);
-	if (e->ret >= 0 && e->new_fd)
-		mock_sys_fd_opened(e->ret);
-	return e->ret;
-}
-
-/* Expect exactly @n calls (the mock's strict table cannot follow pointers). */
-static void seq_expect(const struct step *s, size_t n)
-{
-	seq.s = s;
-	seq.n = n;
-	seq.next = 0;
-	mock_sys_expect(NULL, 0);
-	mock_sys_set_handler(seq_ioctl, NULL);
-}
-
-/* All declared calls made; from here any call fails the test. */
-static void seq_done(void)
-{
-	if (seq.next != seq.n)
-		fail_msg("%zu expected call(s) not made; first: call %zu fd 0x%x req 0x%lx",
-			 seq.n - seq.next, seq.next, seq.s[seq.next].fd, seq.s[seq.next].req);
-	mock_sys_set_handler(NULL, NULL);
-}
-
-#define EXPECT(a) seq_expect(a, sizeof(a) / sizeof((a)[0]))
-
-#define CREATE_VCPU(n)                                                                    \
-	{ .fd = MOCK_VM_FD, .req = KVM_CREATE_VCPU, .kind = S_INT, .arg = (n), .ret = VCPU(n), \
-	  .new_fd = true }
-#define PREF_TARGET(o)                                                                   \
-	{ .fd = MOCK_VM_FD, .req = CCA_KVM_ARM_PREFERRED_TARGET, .in = &zero_init,         \
+#define CREATE_VCPU(n)                                                                      \
+	{ .fd = MOCK_VM_FD, .req = KVM_CREATE_VCPU, .kind = MOCK_STEP_INT, .arg = (n),       \
+	  .ret = VCPU(n), .new_fd = VCPU(n) }
+#define PREF_TARGET(o)                                                                      \
+	{ .fd = MOCK_VM_FD, .req = CCA_KVM_ARM_PREFERRED_TARGET, .in = &zero_init,            \
 	  .in_len = sizeof(zero_init), .out = (o), .out_len = sizeof(*(o)) }
 #define VCPU_INIT(n, i) \
 	{ .fd = VCPU(n), .req = CCA_KVM_ARM_VCPU_INIT, .in = (i), .in_len = sizeof(*(i)) }
-#define GET_REG(n, r, p, len) \
-	{ .fd = VCPU(n), .req = KVM_GET_ONE_REG, .kind = S_REG, .id = (r), .out = (p), .out_len = (len) }
-#define SET_REG(n, r, p, len) \
-	{ .fd = VCPU(n), .req = KVM_SET_ONE_REG, .kind = S_REG, .id = (r), .in = (p), .in_len = (len) }
+#define GET_REG(n, r, p, len)                                                               \
+	{ .fd = VCPU(n), .req = KVM_GET_ONE_REG, .kind = MOCK_STEP_REG, .id = (r), .out = (p), \
+	  .out_len = (len) }
+#define SET_REG(n, r, p, len)                                                               \
+	{ .fd = VCPU(n), .req = KVM_SET_ONE_REG, .kind = MOCK_STEP_REG, .id = (r), .in = (p),  \
+	  .in_len = (len) }
 #define GET64(n, r, v) GET_REG(n, r, &(const uint64_t){ v }, 8)
 #define SET64(n, r, v) SET_REG(n, r, &(const uint64_t){ v }, 8)
-#define FINALIZE_SVE(n)                                                                  \
-	{ .fd = VCPU(n), .req = CCA_KVM_ARM_VCPU_FINALIZE, .in = &(const int){ 4 },        \
+#define FINALIZE_SVE(n)                                                                     \
+	{ .fd = VCPU(n), .req = CCA_KVM_ARM_VCPU_FINALIZE, .in = &(const int){ 4 },           \
 	  .in_len = sizeof(int) }
-#define PMU_IRQ(n, irq)                                                                   \
-	{ .fd = VCPU(n), .req = KVM_SET_DEVICE_ATTR, .kind = S_ATTR, .group = 0, .id = 0,   \
-	  .in = &(const int){ irq }, .in_len = sizeof(int) }
-#define PMU_INIT(n) \
-	{ .fd = VCPU(n), .req = KVM_SET_DEVICE_ATTR, .kind = S_ATTR, .group = 0, .id = 1 }
-#define VGIC_INIT(r) \
-	{ .fd = MOCK_GIC_FD, .req = KVM_SET_DEVICE_ATTR, .kind = S_ATTR, .group = 4, .id = 0, .ret = (r) }
-#define RUN(n, r) { .fd = VCPU(n), .req = KVM_RUN, .kind = S_INT, .arg = 0, .ret = (r) }
+#define PMU_IRQ(n, irq)                                                                     \
+	{ .fd = VCPU(n), .req = KVM_SET_DEVICE_ATTR, .kind = MOCK_STEP_ATTR, .group = 0,      \
+	  .id = 0, .in = &(const int){ irq }, .in_len = sizeof(int) }
+#define PMU_INIT(n)                                                                         \
+	{ .fd = VCPU(n), .req = KVM_SET_DEVICE_ATTR, .kind = MOCK_STEP_ATTR, .group = 0,      \
+	  .id = 1 }
+#define VGIC_INIT(r)                                                                        \
+	{ .fd = MOCK_GIC_FD, .req = KVM_SET_DEVICE_ATTR, .kind = MOCK_STEP_ATTR, .group = 4,  \
+	  .id = 0, .ret = (r) }
+#define RUN(n, r) { .fd = VCPU(n), .req = KVM_RUN, .kind = MOCK_STEP_INT, .arg = 0, .ret = (r) }
 
 static const struct cca_kvm_vcpu_init zero_init;
 
@@ -319,7 +200,7 @@ static void create_index0_sequence(void **state)
 {
 	fx_setup(&F, rev_of(state), &no_recs);
 	struct cca_kvm_vcpu_init init = init_with(1U << 2); /* PSCI_0_2 only */
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		CREATE_VCPU(0),
 		PREF_TARGET(&pref),
 		VCPU_INIT(0, &init),
@@ -327,9 +208,9 @@ static void create_index0_sequence(void **state)
 	struct cca_rec_params p = rec_params(0, 0);
 	struct cca_rec *rec = NULL;
 
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_create(F.realm, &p, &rec), 0);
-	seq_done();
+	mock_seq_done();
 	assert_non_null(rec);
 	assert_ptr_equal(cca_rec_get(F.realm, 0), rec);
 	assert_null(cca_rec_get(F.realm, 1));
@@ -346,7 +227,7 @@ static void create_index1_sequence(void **state)
 	struct fx_opts o = { .nr_recs = 3, .make_recs = 1 };
 	fx_setup(&F, rev_of(state), &o);
 	struct cca_kvm_vcpu_init init = init_with((1U << 2) | (1U << 0)); /* + POWER_OFF */
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		CREATE_VCPU(1),
 		PREF_TARGET(&pref),
 		VCPU_INIT(1, &init),
@@ -354,9 +235,9 @@ static void create_index1_sequence(void **state)
 	struct cca_rec_params p = rec_params(1, 0);
 	struct cca_rec *rec = NULL;
 
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_create(F.realm, &p, &rec), 0);
-	seq_done();
+	mock_seq_done();
 	assert_ptr_equal(cca_rec_get(F.realm, 1), rec);
 	assert_int_equal(cca_rec_index(rec), 1);
 	assert_int_equal(cca_rec_fd(rec), VCPU(1));
@@ -370,7 +251,7 @@ static void create_caller_features(void **state)
 	fx_setup(&F, rev_of(state), &no_recs);
 	/* PTRAUTH_ADDRESS (5) and PTRAUTH_GENERIC (6) pass through. */
 	struct cca_kvm_vcpu_init init = init_with((1U << 2) | (1U << 5) | (1U << 6));
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		CREATE_VCPU(0),
 		PREF_TARGET(&pref),
 		VCPU_INIT(0, &init),
@@ -378,9 +259,9 @@ static void create_caller_features(void **state)
 	struct cca_rec_params p = rec_params(0, (1U << 5) | (1U << 6));
 	struct cca_rec *rec = NULL;
 
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_create(F.realm, &p, &rec), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 static void create_sve_sequence(void **state)
@@ -391,7 +272,7 @@ static void create_sve_sequence(void **state)
 	/* Host lengths: VQ 1, 2, 4, 16, 65, 512; keep those up to VQ 2. */
 	const uint64_t host[8] = { 0x800B, 0x1, 0, 0, 0, 0, 0, 1ULL << 63 };
 	const uint64_t want[8] = { 0x3 };
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		CREATE_VCPU(0),
 		PREF_TARGET(&pref),
 		VCPU_INIT(0, &init),
@@ -402,9 +283,9 @@ static void create_sve_sequence(void **state)
 	struct cca_rec_params p = rec_params(0, 0);
 	struct cca_rec *rec = NULL;
 
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_create(F.realm, &p, &rec), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 static void create_sve_max_length(void **state)
@@ -415,7 +296,7 @@ static void create_sve_max_length(void **state)
 	const uint64_t host[8] = { 0xFFFFFFFFFFFFFFFFULL, ~0ULL, ~0ULL, ~0ULL,
 				   ~0ULL,		  ~0ULL, ~0ULL, ~0ULL };
 	const uint64_t want[8] = { 0xFFFF };
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		CREATE_VCPU(0),
 		PREF_TARGET(&pref),
 		VCPU_INIT(0, &init),
@@ -426,9 +307,9 @@ static void create_sve_max_length(void **state)
 	struct cca_rec_params p = rec_params(0, 0);
 	struct cca_rec *rec = NULL;
 
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_create(F.realm, &p, &rec), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 /* DFR0 as the RMM resets it: BRPs 5, WRPs 3, CTX_CMPs 5, DebugVer 6, PMUVer 1, bit 32. */
@@ -454,7 +335,7 @@ static void create_debug_sequence(void **state)
 				     .num_wps = cases[c].wps };
 		fx_setup(&F, rev_of(state), &o);
 		struct cca_kvm_vcpu_init init = init_with(1U << 2);
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			CREATE_VCPU(0),
 			PREF_TARGET(&pref),
 			VCPU_INIT(0, &init),
@@ -464,9 +345,9 @@ static void create_debug_sequence(void **state)
 		struct cca_rec_params p = rec_params(0, 0);
 		struct cca_rec *rec = NULL;
 
-		EXPECT(calls);
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_create(F.realm, &p, &rec), 0);
-		seq_done();
+		mock_seq_done();
 		fx_teardown(&F);
 	}
 }
@@ -484,7 +365,7 @@ static void create_pmu_sequence(void **state)
 	 * No KVM_ARM_VCPU_PMU_V3_INIT here: KVM refuses it (ENODEV) until the
 	 * vGIC is initialised, which the first run does (run_first_inits_pmus).
 	 */
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		CREATE_VCPU(0),
 		PREF_TARGET(&pref),
 		VCPU_INIT(0, &init),
@@ -495,9 +376,9 @@ static void create_pmu_sequence(void **state)
 	struct cca_rec_params p = rec_params(0, 0);
 	struct cca_rec *rec = NULL;
 
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_create(F.realm, &p, &rec), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 static void create_everything_secondary(void **state)
@@ -509,7 +390,7 @@ static void create_everything_secondary(void **state)
 	struct cca_kvm_vcpu_init init = init_with(0x1D | (1U << 6));
 	const uint64_t host[8] = { 0x3 };
 	const uint64_t want[8] = { 0x1 };
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		CREATE_VCPU(1),
 		PREF_TARGET(&pref),
 		VCPU_INIT(1, &init),
@@ -526,9 +407,9 @@ static void create_everything_secondary(void **state)
 	struct cca_rec_params p = rec_params(1, 1U << 6);
 	struct cca_rec *rec = NULL;
 
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_create(F.realm, &p, &rec), 0);
-	seq_done();
+	mock_seq_done();
 	assert_int_equal(cca_rec_index(rec), 1);
 }
 
@@ -621,15 +502,16 @@ static void create_after_first_run(void **state)
 static void create_vcpu_ioctl_fails(void **state)
 {
 	fx_setup(&F, rev_of(state), &no_recs);
-	const struct step calls[] = {
-		{ .fd = MOCK_VM_FD, .req = KVM_CREATE_VCPU, .kind = S_INT, .arg = 0, .ret = -EEXIST },
+	const struct mock_step calls[] = {
+		{ .fd = MOCK_VM_FD, .req = KVM_CREATE_VCPU, .kind = MOCK_STEP_INT, .arg = 0,
+		  .ret = -EEXIST },
 	};
 	struct cca_rec_params p = rec_params(0, 0);
 	struct cca_rec *out = sentinel();
 
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_create(F.realm, &p, &out), -EEXIST);
-	seq_done();
+	mock_seq_done();
 	assert_ptr_equal(out, sentinel());
 	/* No vCPU was made: the realm is still usable and index 0 is still next. */
 	assert_int_equal(cca_realm_state(F.realm), CCA_REALM_CONFIGURING);
@@ -640,14 +522,14 @@ static void create_vcpu_ioctl_fails(void **state)
 }
 
 /* A kernel failure after KVM_CREATE_VCPU: the vCPU fd is closed, the realm is dead. */
-static void assert_dead_after(const struct step *calls, size_t n, unsigned int index, int err)
+static void assert_dead_after(const struct mock_step *calls, size_t n, unsigned int index, int err)
 {
 	struct cca_rec_params p = rec_params(index, 0);
 	struct cca_rec *out = sentinel();
 
-	seq_expect(calls, n);
+	mock_seq_expect(calls, n);
 	assert_int_equal(cca_rec_create(F.realm, &p, &out), err);
-	seq_done();
+	mock_seq_done();
 	assert_ptr_equal(out, sentinel());
 	assert_null(cca_rec_get(F.realm, index));
 	assert_int_equal(cca_realm_state(F.realm), CCA_REALM_DEAD);
@@ -664,7 +546,7 @@ static void create_fails_after_vcpu(void **state)
 
 	{ /* KVM_ARM_PREFERRED_TARGET fails */
 		fx_setup(&F, rev, &no_recs);
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			CREATE_VCPU(0),
 			{ .fd = MOCK_VM_FD, .req = CCA_KVM_ARM_PREFERRED_TARGET, .ret = -ENODEV },
 		};
@@ -674,7 +556,7 @@ static void create_fails_after_vcpu(void **state)
 	{ /* KVM_ARM_VCPU_INIT fails on a secondary */
 		struct fx_opts o = { .make_recs = 1 };
 		fx_setup(&F, rev, &o);
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			CREATE_VCPU(1),
 			PREF_TARGET(&pref),
 			{ .fd = VCPU(1), .req = CCA_KVM_ARM_VCPU_INIT, .in = &init1,
@@ -688,12 +570,12 @@ static void create_fails_after_vcpu(void **state)
 	{ /* SET_ONE_REG(DFR0) fails */
 		struct fx_opts o = { .make_recs = -1u, .num_bps = 2 };
 		fx_setup(&F, rev, &o);
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			CREATE_VCPU(0),
 			PREF_TARGET(&pref),
 			VCPU_INIT(0, &init0),
 			GET64(0, CCA_KVM_REG_ID_AA64DFR0_EL1, DFR0_RESET),
-			{ .fd = VCPU(0), .req = KVM_SET_ONE_REG, .kind = S_REG,
+			{ .fd = VCPU(0), .req = KVM_SET_ONE_REG, .kind = MOCK_STEP_REG,
 			  .id = CCA_KVM_REG_ID_AA64DFR0_EL1, .ret = -EBUSY },
 		};
 		assert_dead_after(calls, 5, 0, -EBUSY);
@@ -704,7 +586,7 @@ static void create_fails_after_vcpu(void **state)
 		fx_setup(&F, rev, &o);
 		struct cca_kvm_vcpu_init init = init_with((1U << 2) | (1U << 4));
 		const uint64_t host[8] = { 0xB }; /* VQ 1, 2, 4 */
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			CREATE_VCPU(0),
 			PREF_TARGET(&pref),
 			VCPU_INIT(0, &init),
@@ -715,7 +597,7 @@ static void create_fails_after_vcpu(void **state)
 	}
 	{ /* mmap of kvm_run fails */
 		fx_setup(&F, rev, &no_recs);
-		const struct step calls[] = { CREATE_VCPU(0) };
+		const struct mock_step calls[] = { CREATE_VCPU(0) };
 		mock_sys_fail_mmap(ENOMEM, 1);
 		assert_dead_after(calls, 1, 0, -ENOMEM);
 	}
@@ -726,14 +608,14 @@ static void create_pmu_fails(void **state)
 	struct fx_opts o = { .make_recs = -1u, .pmu = true, .pmu_counters = 6 };
 	fx_setup(&F, rev_of(state), &o);
 	struct cca_kvm_vcpu_init init = init_with((1U << 2) | (1U << 3));
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		CREATE_VCPU(0),
 		PREF_TARGET(&pref),
 		VCPU_INIT(0, &init),
 		GET64(0, CCA_KVM_REG_PMCR_EL0, PMCR_RESET),
 		SET64(0, CCA_KVM_REG_PMCR_EL0, PMCR_N6),
-		{ .fd = VCPU(0), .req = KVM_SET_DEVICE_ATTR, .kind = S_ATTR, .group = 0, .id = 0,
-		  .in = &(const int){ 23 }, .in_len = sizeof(int), .ret = -EINVAL },
+		{ .fd = VCPU(0), .req = KVM_SET_DEVICE_ATTR, .kind = MOCK_STEP_ATTR, .group = 0,
+		  .id = 0, .in = &(const int){ 23 }, .in_len = sizeof(int), .ret = -EINVAL },
 	};
 	assert_dead_after(calls, 6, 0, -EINVAL);
 }
@@ -783,7 +665,7 @@ static void set_entry_rec0(void **state)
 {
 	fx_setup(&F, rev_of(state), NULL);
 	const uint64_t x[8] = { DTB, 0, 0, 0x3333333333333333ULL, 0, 0, 0, 0x7777 };
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		SET64(0, CCA_KVM_REG_ARM64_PC, ENTRY_PC),
 		SET64(0, CCA_KVM_REG_ARM64_X(0), DTB),
 		SET64(0, CCA_KVM_REG_ARM64_X(1), 0),
@@ -794,25 +676,25 @@ static void set_entry_rec0(void **state)
 		SET64(0, CCA_KVM_REG_ARM64_X(6), 0),
 		SET64(0, CCA_KVM_REG_ARM64_X(7), 0x7777),
 	};
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_set_entry(F.rec[0], ENTRY_PC, x), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 static void set_entry_null_x_writes_zeros(void **state)
 {
 	fx_setup(&F, rev_of(state), NULL);
 	populate_once(); /* still before the first run: allowed */
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		SET64(0, CCA_KVM_REG_ARM64_PC, ENTRY_PC),
 		SET64(0, CCA_KVM_REG_ARM64_X(0), 0), SET64(0, CCA_KVM_REG_ARM64_X(1), 0),
 		SET64(0, CCA_KVM_REG_ARM64_X(2), 0), SET64(0, CCA_KVM_REG_ARM64_X(3), 0),
 		SET64(0, CCA_KVM_REG_ARM64_X(4), 0), SET64(0, CCA_KVM_REG_ARM64_X(5), 0),
 		SET64(0, CCA_KVM_REG_ARM64_X(6), 0), SET64(0, CCA_KVM_REG_ARM64_X(7), 0),
 	};
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_set_entry(F.rec[0], ENTRY_PC, NULL), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 static void set_entry_refused(void **state)
@@ -832,26 +714,26 @@ static void set_entry_kernel_error(void **state)
 	fx_setup(&F, rev_of(state), NULL);
 	const uint64_t x[8] = { DTB, 1, 2, 3, 4, 5, 6, 7 };
 	{
-		const struct step calls[] = {
-			{ .fd = VCPU(0), .req = KVM_SET_ONE_REG, .kind = S_REG,
+		const struct mock_step calls[] = {
+			{ .fd = VCPU(0), .req = KVM_SET_ONE_REG, .kind = MOCK_STEP_REG,
 			  .id = CCA_KVM_REG_ARM64_PC, .ret = -EINVAL },
 		};
-		EXPECT(calls);
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_set_entry(F.rec[0], ENTRY_PC, x), -EINVAL);
-		seq_done();
+		mock_seq_done();
 	}
 	{
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			SET64(0, CCA_KVM_REG_ARM64_PC, ENTRY_PC),
 			SET64(0, CCA_KVM_REG_ARM64_X(0), DTB),
 			SET64(0, CCA_KVM_REG_ARM64_X(1), 1),
 			SET64(0, CCA_KVM_REG_ARM64_X(2), 2),
-			{ .fd = VCPU(0), .req = KVM_SET_ONE_REG, .kind = S_REG,
+			{ .fd = VCPU(0), .req = KVM_SET_ONE_REG, .kind = MOCK_STEP_REG,
 			  .id = CCA_KVM_REG_ARM64_X(3), .ret = -EFAULT },
 		};
-		EXPECT(calls);
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_set_entry(F.rec[0], ENTRY_PC, x), -EFAULT);
-		seq_done();
+		mock_seq_done();
 	}
 }
 
@@ -867,10 +749,10 @@ static void assert_set_refused(struct cca_rec *rec, uint64_t id, int err)
 
 static void assert_set_ok(struct cca_rec *rec, unsigned int vcpu, uint64_t id, uint64_t v)
 {
-	const struct step calls[] = { SET64(vcpu, id, v) };
-	EXPECT(calls);
+	const struct mock_step calls[] = { SET64(vcpu, id, v) };
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_set_reg(rec, id, v), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 static void set_reg_pmcr_per_revision(void **state)
@@ -969,13 +851,14 @@ static void set_reg_after_first_run(void **state)
 static void set_reg_kernel_error(void **state)
 {
 	fx_setup(&F, rev_of(state), NULL);
-	const struct step calls[] = {
-		{ .fd = VCPU(1), .req = KVM_SET_ONE_REG, .kind = S_REG, .id = CCA_KVM_REG_ARM64_X(2),
-		  .in = &(const uint64_t){ 0x22 }, .in_len = 8, .ret = -EINVAL },
+	const struct mock_step calls[] = {
+		{ .fd = VCPU(1), .req = KVM_SET_ONE_REG, .kind = MOCK_STEP_REG,
+		  .id = CCA_KVM_REG_ARM64_X(2), .in = &(const uint64_t){ 0x22 }, .in_len = 8,
+		  .ret = -EINVAL },
 	};
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_set_reg(F.rec[1], CCA_KVM_REG_ARM64_X(2), 0x22), -EINVAL);
-	seq_done();
+	mock_seq_done();
 }
 
 static void get_reg(void **state)
@@ -983,27 +866,27 @@ static void get_reg(void **state)
 	fx_setup(&F, rev_of(state), NULL);
 	uint64_t v = 0x1111;
 	{
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			GET64(1, CCA_KVM_REG_ARM64_PC, 0xFEEDFACECAFEBEEFULL),
 			GET64(0, REG_CNTVCT, 0x123456789ULL), /* any 64-bit register may be read */
 		};
-		EXPECT(calls);
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_get_reg(F.rec[1], CCA_KVM_REG_ARM64_PC, &v), 0);
 		assert_int_equal(v, 0xFEEDFACECAFEBEEFULL);
 		assert_int_equal(cca_rec_get_reg(F.rec[0], REG_CNTVCT, &v), 0);
 		assert_int_equal(v, 0x123456789ULL);
-		seq_done();
+		mock_seq_done();
 	}
 	{
-		const struct step calls[] = {
-			{ .fd = VCPU(0), .req = KVM_GET_ONE_REG, .kind = S_REG,
+		const struct mock_step calls[] = {
+			{ .fd = VCPU(0), .req = KVM_GET_ONE_REG, .kind = MOCK_STEP_REG,
 			  .id = CCA_KVM_REG_ARM64_X(5), .out = &(const uint64_t){ 0xBAD },
 			  .out_len = 8, .ret = -ENOENT },
 		};
 		v = 0x2222;
-		EXPECT(calls);
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_get_reg(F.rec[0], CCA_KVM_REG_ARM64_X(5), &v), -ENOENT);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(v, 0x2222);
 	}
 	/* Only 64-bit registers fit: nothing sent, @value untouched. */
@@ -1064,20 +947,20 @@ static void run_first_inits_vgic_once(void **state)
 	fx_setup(&F, rev_of(state), NULL);
 	struct cca_exit e;
 	{
-		const struct step calls[] = { VGIC_INIT(0), RUN(0, -EINTR) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { VGIC_INIT(0), RUN(0, -EINTR) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_INTR);
 		assert_int_equal(cca_realm_state(F.realm), CCA_REALM_ACTIVE);
 	}
 	{
-		const struct step calls[] = { RUN(0, -EINTR), RUN(1, -EINTR), RUN(0, -EINTR) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { RUN(0, -EINTR), RUN(1, -EINTR), RUN(0, -EINTR) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
 		assert_int_equal(cca_rec_run(F.rec[1], &e), 0);
 		assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_INTR);
 		assert_int_equal(cca_realm_state(F.realm), CCA_REALM_ACTIVE);
 	}
@@ -1089,13 +972,13 @@ static void run_first_from_secondary(void **state)
 	populate_once();
 	struct cca_exit e;
 	prefill_mmio(F.rec[1], 2, true);
-	const struct step calls[] = { VGIC_INIT(0), RUN(1, 0), RUN(0, -EINTR) };
-	EXPECT(calls);
+	const struct mock_step calls[] = { VGIC_INIT(0), RUN(1, 0), RUN(0, -EINTR) };
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_run(F.rec[1], &e), 0);
 	assert_int_equal(e.kind, CCA_EXIT_MMIO);
 	assert_int_equal(cca_realm_state(F.realm), CCA_REALM_ACTIVE);
 	assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 static void run_first_inits_pmus(void **state)
@@ -1104,13 +987,13 @@ static void run_first_inits_pmus(void **state)
 	fx_setup(&F, rev_of(state), &o);
 	struct cca_exit e;
 	/* After the vGIC init and before the first KVM_RUN: every vCPU's PMU. */
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		VGIC_INIT(0), PMU_INIT(0), PMU_INIT(1), PMU_INIT(2), RUN(0, -EINTR), RUN(2, -EINTR),
 	};
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
 	assert_int_equal(cca_rec_run(F.rec[2], &e), 0);
-	seq_done();
+	mock_seq_done();
 	assert_int_equal(cca_realm_state(F.realm), CCA_REALM_ACTIVE);
 }
 
@@ -1119,15 +1002,15 @@ static void run_pmu_init_fails(void **state)
 	struct fx_opts o = { .pmu = true };
 	fx_setup(&F, rev_of(state), &o);
 	struct cca_exit e;
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		VGIC_INIT(0),
 		PMU_INIT(0),
-		{ .fd = VCPU(1), .req = KVM_SET_DEVICE_ATTR, .kind = S_ATTR, .group = 0, .id = 1,
-		  .ret = -ENXIO },
+		{ .fd = VCPU(1), .req = KVM_SET_DEVICE_ATTR, .kind = MOCK_STEP_ATTR, .group = 0,
+		  .id = 1, .ret = -ENXIO },
 	};
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_run(F.rec[0], &e), -ENXIO);
-	seq_done();
+	mock_seq_done();
 	assert_int_equal(cca_realm_state(F.realm), CCA_REALM_DEAD);
 	assert_run_refused(F.rec[0], -CCA_E_DEAD);
 }
@@ -1137,17 +1020,17 @@ static void run_vgic_init_fails(void **state)
 	fx_setup(&F, rev_of(state), NULL);
 	struct cca_exit e;
 	{
-		const struct step calls[] = { VGIC_INIT(-ENXIO) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { VGIC_INIT(-ENXIO) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[0], &e), -ENXIO);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(cca_realm_state(F.realm), CCA_REALM_CONFIGURING);
 	}
 	{ /* Nothing ran: the next first run tries again. */
-		const struct step calls[] = { VGIC_INIT(0), RUN(0, -EINTR) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { VGIC_INIT(0), RUN(0, -EINTR) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_INTR);
 	}
 }
@@ -1158,10 +1041,10 @@ static void run_first_failure_kills_realm(void **state)
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		fx_setup(&F, rev_of(state), NULL);
 		struct cca_exit e;
-		const struct step calls[] = { VGIC_INIT(0), RUN(0, errs[i]) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { VGIC_INIT(0), RUN(0, errs[i]) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_FATAL);
 		assert_int_equal(e.error, -errs[i]);
 		assert_int_equal(cca_realm_state(F.realm), CCA_REALM_DEAD);
@@ -1177,15 +1060,15 @@ static void run_later_failure_is_an_exit(void **state)
 	fx_setup(&F, rev_of(state), NULL);
 	activate();
 	struct cca_exit e;
-	const struct step calls[] = { RUN(1, -ENXIO), RUN(0, -EINTR) };
-	EXPECT(calls);
+	const struct mock_step calls[] = { RUN(1, -ENXIO), RUN(0, -EINTR) };
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_run(F.rec[1], &e), 0);
 	assert_int_equal(e.kind, CCA_EXIT_FATAL);
 	assert_int_equal(e.error, ENXIO);
 	/* Not the activation: the realm is still active. */
 	assert_int_equal(cca_realm_state(F.realm), CCA_REALM_ACTIVE);
 	assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-	seq_done();
+	mock_seq_done();
 }
 
 /* ---- cca_rec_run: EAGAIN ------------------------------------------------ */
@@ -1214,10 +1097,10 @@ static void run_eagain_per_revision(void **state)
 
 	if (!cca_abi_has(rev, CCA_ABI_RUN_EAGAIN)) {
 		/* v12/v13: EAGAIN means nothing; it is not retried. */
-		const struct step calls[] = { RUN(1, -EAGAIN) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { RUN(1, -EAGAIN) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[1], &e), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_FATAL);
 		assert_int_equal(e.error, EAGAIN);
 		return;
@@ -1225,10 +1108,10 @@ static void run_eagain_per_revision(void **state)
 	/* v14+: "run again", retried inside cca_rec_run(). */
 	prefill_mmio(F.rec[1], 8, true);
 	{
-		const struct step calls[] = { RUN(1, -EAGAIN), RUN(1, -EAGAIN), RUN(1, 0) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { RUN(1, -EAGAIN), RUN(1, -EAGAIN), RUN(1, 0) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[1], &e), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_MMIO);
 		assert_int_equal(e.mmio.data, 0xEEEEEEEEEEEEEEEEULL);
 	}
@@ -1252,16 +1135,16 @@ static void run_psci_loads_x1_x3(void **state)
 		fx_setup(&F, rev_of(state), NULL);
 		struct cca_exit e;
 		prefill_hypercall(F.rec[0], fids[i]);
-		const struct step calls[] = {
+		const struct mock_step calls[] = {
 			VGIC_INIT(0),
 			RUN(0, 0),
 			GET64(0, CCA_KVM_REG_ARM64_X(1), 0x1),
 			GET64(0, CCA_KVM_REG_ARM64_X(2), 0x80765000ULL),
 			GET64(0, CCA_KVM_REG_ARM64_X(3), 0xC0FFEE0011ULL),
 		};
-		EXPECT(calls);
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_PSCI);
 		assert_int_equal(e.flags, CCA_EXIT_F_ARGS_VALID | (i == 0 ? CCA_EXIT_F_SMC64 : 0));
 		assert_int_equal(e.raw_reason, KVM_EXIT_HYPERCALL);
@@ -1279,19 +1162,19 @@ static void run_host_call_loads_x0_x30(void **state)
 	fx_setup(&F, rev_of(state), NULL);
 	activate();
 	uint64_t gprs[31];
-	struct step calls[32];
+	struct mock_step calls[32];
 	for (unsigned int i = 0; i < 31; i++)
 		gprs[i] = 0xA000000000000000ULL | (0x0101ULL * (i + 1)) << 16 | i;
 	gprs[0] = 0xC7000042;
-	calls[0] = (struct step)RUN(0, 0);
+	calls[0] = (struct mock_step)RUN(0, 0);
 	for (unsigned int i = 0; i < 31; i++)
-		calls[1 + i] = (struct step)GET_REG(0, CCA_KVM_REG_ARM64_X(i), &gprs[i], 8);
+		calls[1 + i] = (struct mock_step)GET_REG(0, CCA_KVM_REG_ARM64_X(i), &gprs[i], 8);
 	prefill_hypercall(F.rec[0], 0xC7000042);
 	struct cca_exit e;
 
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-	seq_done();
+	mock_seq_done();
 	assert_int_equal(e.kind, CCA_EXIT_HOST_CALL);
 	assert_int_equal(e.flags, CCA_EXIT_F_ARGS_VALID);
 	assert_int_equal(e.host_call.fid, 0xC7000042);
@@ -1303,16 +1186,16 @@ static void run_arg_load_fails(void **state)
 	fx_setup(&F, rev_of(state), NULL);
 	activate();
 	prefill_hypercall(F.rec[0], CCA_PSCI_AFFINITY_INFO_64);
-	const struct step calls[] = {
+	const struct mock_step calls[] = {
 		RUN(0, 0),
 		GET64(0, CCA_KVM_REG_ARM64_X(1), 0x1),
-		{ .fd = VCPU(0), .req = KVM_GET_ONE_REG, .kind = S_REG, .id = CCA_KVM_REG_ARM64_X(2),
-		  .ret = -EFAULT },
+		{ .fd = VCPU(0), .req = KVM_GET_ONE_REG, .kind = MOCK_STEP_REG,
+		  .id = CCA_KVM_REG_ARM64_X(2), .ret = -EFAULT },
 	};
 	struct cca_exit e;
-	EXPECT(calls);
+	MOCK_SEQ_EXPECT(calls);
 	assert_int_equal(cca_rec_run(F.rec[0], &e), -EFAULT);
-	seq_done();
+	mock_seq_done();
 	assert_int_equal(e.kind, CCA_EXIT_PSCI);
 	assert_int_equal(e.flags & CCA_EXIT_F_ARGS_VALID, 0);
 }
@@ -1335,10 +1218,10 @@ static void run_mmio_read_then_data(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cca_exit e;
 		prefill_mmio(F.rec[1], cases[i].len, false);
-		const struct step calls[] = { RUN(1, 0) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { RUN(1, 0) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[1], &e), 0);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_MMIO);
 		assert_int_equal(e.mmio.is_write, 0);
 		assert_int_equal(e.mmio.len, cases[i].len);
@@ -1385,20 +1268,20 @@ static void run_bad_exit(void **state)
 	struct cca_exit e;
 	prefill(F.rec[0], 0x7777);
 	{
-		const struct step calls[] = { RUN(0, 0) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { RUN(0, 0) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[0], &e), -CCA_E_BAD_EXIT);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_UNKNOWN);
 		assert_int_equal(e.raw_reason, 0x7777);
 	}
 	/* An MMIO length of 9 is undecodable too, and not an MMIO read to answer. */
 	prefill_mmio(F.rec[0], 9, false);
 	{
-		const struct step calls[] = { RUN(0, 0) };
-		EXPECT(calls);
+		const struct mock_step calls[] = { RUN(0, 0) };
+		MOCK_SEQ_EXPECT(calls);
 		assert_int_equal(cca_rec_run(F.rec[0], &e), -CCA_E_BAD_EXIT);
-		seq_done();
+		mock_seq_done();
 		assert_int_equal(e.kind, CCA_EXIT_UNKNOWN);
 	}
 	assert_int_equal(cca_rec_set_mmio_data(F.rec[0], 1), -CCA_E_STATE);
