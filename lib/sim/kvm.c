@@ -461,8 +461,10 @@ static int activate(struct cca_sim *s, struct svm *vm)
 	struct sslot *sorted = malloc((vm->nr_slots + 1) * sizeof(*sorted));
 	if (!sorted)
 		return -ENOMEM;
-	memcpy(sorted, vm->slots, vm->nr_slots * sizeof(*sorted));
-	qsort(sorted, vm->nr_slots, sizeof(*sorted), slot_cmp);
+	if (vm->nr_slots) { /* vm->slots is NULL without memslots: no memcpy/qsort of NULL */
+		memcpy(sorted, vm->slots, vm->nr_slots * sizeof(*sorted));
+		qsort(sorted, vm->nr_slots, sizeof(*sorted), slot_cmp);
+	}
 	for (unsigned int i = 0; i < vm->nr_slots && !ret; i++)
 		if (sorted[i].gmem)
 			ret = init_ripas(s, vm, sorted[i].gpa, sorted[i].gpa + sorted[i].size);
@@ -1332,7 +1334,10 @@ static int create_vm(struct cca_sim *s, unsigned long type)
 {
 	const struct cca_abi_desc *abi = s->abi;
 	unsigned int ipa = type & KVM_VM_TYPE_ARM_IPA_SIZE_MASK;
-	bool realm = (type & abi->vm_type_realm) != 0;
+	/* v12/v13: machine type 1 in bits [11:8], a field, not a bit (3, 5, ... are not realms). */
+	bool realm = abi->vm_type_realm == KVM_VM_TYPE_ARM_REALM_V12
+			     ? (type & KVM_VM_TYPE_ARM_MASK_V12) == KVM_VM_TYPE_ARM_REALM_V12
+			     : (type & abi->vm_type_realm) != 0;
 
 	if (type & ~abi->vm_type_accept)
 		return -EINVAL;
