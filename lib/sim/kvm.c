@@ -17,6 +17,7 @@
  * after (never while waiting for) sim->lock.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -910,6 +911,16 @@ static int vcpu_run(struct cca_sim *s, struct svcpu *v)
 		if (ret <= 0)
 			break;
 		pthread_cond_broadcast(&s->cond);
+		if (v->auto_psci) {
+			/*
+			 * v14+: the target of an in-kernel CPU_ON is runnable now, but
+			 * its REC only once this caller re-enters. Open that window,
+			 * as the kernel does: the target may enter first and get EAGAIN.
+			 */
+			pthread_mutex_unlock(&s->lock);
+			sched_yield();
+			pthread_mutex_lock(&s->lock);
+		}
 	}
 	v->running = false;
 	pthread_cond_broadcast(&s->cond);
