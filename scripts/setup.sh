@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 native_pkgs=(meson ninja-build pkg-config gcc libfdt-dev libcmocka-dev libssl-dev)
-test_pkgs=(clang gcc-aarch64-linux-gnu qemu-user-static)
+test_pkgs=(clang gcc-aarch64-linux-gnu qemu-user-static device-tree-compiler)
 # Installed in their own apt-get call, after arm64 is added to dpkg. Debian 12's
 # libfdt-dev is not Multi-Arch: same (libfdt-dev:arm64 would remove the native
 # one), so the cross build links libfdt1:arm64's libfdt.so.1 and uses the

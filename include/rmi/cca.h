@@ -12,6 +12,7 @@
 #include <rmi/error.h>
 #include <rmi/exit.h>
 #include <rmi/host.h>
+#include <rmi/launch.h>
 #include <rmi/measure.h>
 #include <rmi/mem.h>
 #include <rmi/psci.h>
