@@ -184,6 +184,22 @@ int cca_host_open_sys(const struct cca_host_options *opts, const struct cca_sys 
 int cca_probe_sys(const struct cca_host_options *opts, const struct cca_sys *sys,
 		  struct cca_probe_result *res);
 
+/*
+ * v12 (RMM 1.0) INIT_RIPAS measurement under the inferred RTT geometry
+ * (shadow.c): 1 GiB / 2 MiB blocks, level-3 tables around populated data,
+ * populated granules skipped. Shared by the shadow and the launch plan.
+ */
+struct cca_rtt_geometry {
+	struct hmap l2; /* 1 GiB index -> a level-2 table exists */
+	struct hmap l3; /* 2 MiB index -> a level-3 table exists */
+};
+void cca_rtt_geometry_init(struct cca_rtt_geometry *g);
+void cca_rtt_geometry_free(struct cca_rtt_geometry *g);
+int cca_rtt_geometry_add_data(struct cca_rtt_geometry *g, uint64_t gpa);
+int cca_rtt_geometry_init_ripas(struct cca_rtt_geometry *g, struct cca_rim *rim, uint64_t base,
+				uint64_t top, bool (*assigned)(const void *ctx, uint64_t gpa),
+				const void *ctx);
+
 /* The shadow measurement (shadow.c); callers hold realm->lock. */
 void cca_shadow_create(struct cca_realm *r);
 void cca_shadow_data(struct cca_realm *r, uint64_t ipa, const void *src, uint64_t len,

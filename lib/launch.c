@@ -532,72 +532,43 @@ CCA_EXPORT void cca_launch_realm_params(const struct cca_launch_plan *pl,
 
 /* ---- the measurement -------------------------------------------------------- */
 
-struct geometry {
-	struct hmap l2; /* 1 GiB index -> a level-2 table exists */
-	struct hmap l3; /* 2 MiB index -> a level-3 table exists */
-};
-
 /* The populated ranges: kernel, initrd, DTB. */
 struct ranges {
 	uint64_t gpa[3], len[3];
 	unsigned int n;
 };
 
-static bool populated(const struct ranges *r, uint64_t a)
+static bool populated(const void *ctx, uint64_t a)
 {
+	const struct ranges *r = ctx;
 	for (unsigned int i = 0; i < r->n; i++)
 		if (a >= r->gpa[i] && a - r->gpa[i] < r->len[i])
 			return true;
 	return false;
 }
 
-static int walk_level(const struct geometry *g, uint64_t a)
-{
-	if (!hmap_get(&g->l2, a >> 30))
-		return 1;
-	return hmap_get(&g->l3, a >> 21) ? 3 : 2;
-}
-
-/* INIT_RIPAS of the RAM region, as lib/shadow.c models KVM v12 driving the RMM. */
+/* INIT_RIPAS of the RAM region, with the geometry lib/shadow.c shares. */
 static int init_ripas(const struct cca_launch_plan *pl, struct cca_rim *rim)
 {
-	struct geometry g;
+	struct cca_rtt_geometry g;
 	struct ranges r = { .n = 0 };
-	uint64_t addr = pl->layout.ram_base, top = addr + pl->layout.ram_size;
 	int ret = 0;
 
-	hmap_init(&g.l2);
-	hmap_init(&g.l3);
-	/* Data lives in level-3 tables, which need level-2 tables above them. */
+	cca_rtt_geometry_init(&g);
 	for (size_t i = 0; !ret && i < pl->nr_ops; i++) {
 		const struct cca_launch_op *o = &pl->ops[i];
 		if (o->kind != CCA_LAUNCH_OP_POPULATE || r.n == 3)
 			continue;
 		r.gpa[r.n] = o->gpa;
 		r.len[r.n++] = o->len;
-		for (uint64_t a = align_down(o->gpa, SZ_2M); !ret && a < o->gpa + o->len; a += SZ_2M) {
-			ret = hmap_put(&g.l2, a >> 30, 1);
-			if (!ret)
-				ret = hmap_put(&g.l3, a >> 21, 1);
-		}
+		for (uint64_t a = align_down(o->gpa, SZ_2M); !ret && a < o->gpa + o->len; a += SZ_2M)
+			ret = cca_rtt_geometry_add_data(&g, a);
 	}
-	while (!ret && addr < top) {
-		int level = walk_level(&g, addr);
-		uint64_t size = level == 1 ? SZ_1G : level == 2 ? SZ_2M : SZ_4K;
-		if (level == 3 && populated(&r, addr)) {
-			addr += SZ_4K; /* ASSIGNED: the kernel's 4 KiB skip */
-			continue;
-		}
-		if ((addr & (size - 1)) || top - addr < size) {
-			/* The RMM refuses a partial entry; KVM creates the next table. */
-			ret = hmap_put(level == 1 ? &g.l2 : &g.l3, addr >> (level == 1 ? 30 : 21), 1);
-			continue;
-		}
-		ret = cca_rim_ripas(rim, addr, addr + size);
-		addr += size;
-	}
-	hmap_free(&g.l2);
-	hmap_free(&g.l3);
+	if (!ret)
+		ret = cca_rtt_geometry_init_ripas(&g, rim, pl->layout.ram_base,
+						  pl->layout.ram_base + pl->layout.ram_size, populated,
+						  &r);
+	cca_rtt_geometry_free(&g);
 	return ret;
 }
 

@@ -59,25 +59,40 @@ void cca_shadow_data(struct cca_realm *r, uint64_t ipa, const void *src, uint64_
 	}
 }
 
-struct geometry {
-	struct hmap l2; /* 1 GiB index -> a level-2 table exists */
-	struct hmap l3; /* 2 MiB index -> a level-3 table exists */
-};
+void cca_rtt_geometry_init(struct cca_rtt_geometry *g)
+{
+	hmap_init(&g->l2);
+	hmap_init(&g->l3);
+}
 
-static int walk_level(const struct geometry *g, uint64_t a)
+void cca_rtt_geometry_free(struct cca_rtt_geometry *g)
+{
+	hmap_free(&g->l2);
+	hmap_free(&g->l3);
+}
+
+/* Data lives in level-3 tables, which need level-2 tables above them. */
+int cca_rtt_geometry_add_data(struct cca_rtt_geometry *g, uint64_t gpa)
+{
+	int ret = hmap_put(&g->l2, gpa >> 30, 1);
+	return ret ? ret : hmap_put(&g->l3, gpa >> 21, 1);
+}
+
+static int walk_level(const struct cca_rtt_geometry *g, uint64_t a)
 {
 	if (!hmap_get(&g->l2, a >> 30))
 		return 1;
 	return hmap_get(&g->l3, a >> 21) ? 3 : 2;
 }
 
-/* One guest_memfd slot's INIT_RIPAS, as KVM v12 drives RMI_RTT_INIT_RIPAS. */
-static int init_ripas(struct cca_realm *r, struct geometry *g, uint64_t addr, uint64_t top)
+int cca_rtt_geometry_init_ripas(struct cca_rtt_geometry *g, struct cca_rim *rim, uint64_t addr,
+				uint64_t top, bool (*assigned)(const void *ctx, uint64_t gpa),
+				const void *ctx)
 {
 	while (addr < top) {
 		int level = walk_level(g, addr);
 		uint64_t size = level == 1 ? SZ_1G : level == 2 ? SZ_2M : CCA_GRANULE;
-		if (level == 3 && hmap_get(&r->populated, addr >> 12)) {
+		if (level == 3 && assigned(ctx, addr)) {
 			addr += CCA_GRANULE; /* ASSIGNED: the kernel's 4 KiB skip */
 			continue;
 		}
@@ -87,12 +102,18 @@ static int init_ripas(struct cca_realm *r, struct geometry *g, uint64_t addr, ui
 				return -ENOMEM;
 			continue;
 		}
-		int ret = cca_rim_ripas(&r->shadow, addr, addr + size);
+		int ret = cca_rim_ripas(rim, addr, addr + size);
 		if (ret)
 			return ret;
 		addr += size;
 	}
 	return 0;
+}
+
+static bool realm_assigned(const void *ctx, uint64_t gpa)
+{
+	const struct cca_realm *r = ctx;
+	return hmap_get(&r->populated, gpa >> 12) != NULL;
 }
 
 static int region_cmp(const void *a, const void *b)
@@ -105,7 +126,7 @@ static int region_cmp(const void *a, const void *b)
 void cca_shadow_activate(struct cca_realm *r)
 {
 	struct cca_region regions[CCA_MAX_REGIONS];
-	struct geometry g;
+	struct cca_rtt_geometry g;
 	struct cca_rec *rec0 = r->nr_created ? r->recs[0] : NULL;
 
 	if (r->shadow_state != CCA_SHADOW_LIVE)
@@ -117,25 +138,21 @@ void cca_shadow_activate(struct cca_realm *r)
 	}
 	if (!cca_abi_desc_has(r->abi, CCA_ABI_MEASURES_INIT_RIPAS))
 		return;
-	hmap_init(&g.l2);
-	hmap_init(&g.l3);
-	/* Data lives in level-3 tables, which need level-2 tables above them. */
+	cca_rtt_geometry_init(&g);
 	uint64_t k, v;
 	int ret = 0;
-	for (size_t it = 0; !ret && hmap_next(&r->populated, &it, &k, &v);) {
-		ret = hmap_put(&g.l2, k >> 18, 1);
-		if (!ret)
-			ret = hmap_put(&g.l3, k >> 9, 1);
-	}
+	for (size_t it = 0; !ret && hmap_next(&r->populated, &it, &k, &v);)
+		ret = cca_rtt_geometry_add_data(&g, k << 12);
 	memcpy(regions, r->regions, r->nr_regions * sizeof(regions[0]));
 	qsort(regions, r->nr_regions, sizeof(regions[0]), region_cmp);
 	for (unsigned int i = 0; i < r->nr_regions && !ret; i++)
 		if (regions[i].gmem)
-			ret = init_ripas(r, &g, regions[i].gpa, regions[i].gpa + regions[i].len);
+			ret = cca_rtt_geometry_init_ripas(&g, &r->shadow, regions[i].gpa,
+							  regions[i].gpa + regions[i].len,
+							  realm_assigned, r);
 	if (ret)
 		r->shadow_state = CCA_SHADOW_UNKNOWN;
-	hmap_free(&g.l2);
-	hmap_free(&g.l3);
+	cca_rtt_geometry_free(&g);
 }
 
 void cca_shadow_free(struct cca_realm *r)
