@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Install what is missing, build libcca in build/, and run the host probe.
+# Install what is missing, build libcca in build/, run the host probe, then
+# boot the demo realm with the launcher: on realm-capable KVM if this host has
+# it, otherwise on the simulated KVM+RMM backend (the launcher says which).
 #
 # cca-probe exits 0 when this host can run realms and 1 when it cannot (every
 # x86 machine, and arm64 without CCA); both are normal answers, so this script
@@ -28,3 +30,6 @@ case $rc in
 	exit "$rc"
 	;;
 esac
+
+echo "== build/examples/cca-launch (the demo realm)"
+build/examples/cca-launch

@@ -448,9 +448,10 @@ void cca_launch_realm_params(const struct cca_launch_plan *plan, struct cca_real
  * @errlen: size of @err
  *
  * Performs cca_launch_plan_ops() in order. Afterwards the RECs are
- * cca_rec_get(@realm, i), the realm is CCA_REALM_DESCRIPTOR and
- * cca_realm_expected_rim() equals cca_launch_plan_rim(); the first
- * cca_rec_run() activates it.
+ * cca_rec_get(@realm, i) and the realm is CCA_REALM_DESCRIPTOR; the first
+ * cca_rec_run() activates it. The RMM measures REC 0 (and, on v12,
+ * INIT_RIPAS) at activation, so cca_realm_expected_rim() equals
+ * cca_launch_plan_rim() from the first run on, as the token will.
  *
  * Return: 0; -EINVAL the realm's revision or parameters differ from the
  * plan's; otherwise the error of the failing call (see its documentation),
