@@ -59,38 +59,10 @@
 
 /* ---- per-revision cases ------------------------------------------------- */
 
-struct tc {
-	enum cca_abi_rev rev;
-	struct fx f;
-};
-
-static struct tc tc12 = { .rev = CCA_ABI_V12 };
-static struct tc tc13 = { .rev = CCA_ABI_V13 };
-static struct tc tc14 = { .rev = CCA_ABI_V14 };
-static struct tc tc15 = { .rev = CCA_ABI_V15 };
-
-/* Whatever happened in the test, destroy the realm and check for leaks. */
-static int teardown(void **state)
-{
-	struct tc *t = *state;
-	if (t->f.host)
-		fx_teardown(&t->f);
-	return 0;
-}
-
-#define T(fn, n)                                        \
-	{                                               \
-#fn "/v" #n, fn, NULL, teardown, &tc##n \
-	}
-#define T_ALL(fn) T(fn, 12), T(fn, 13), T(fn, 14), T(fn, 15)
+#define T FX_T
+#define T_ALL FX_T_ALL
 #define T_WB(fn) T(fn, 13), T(fn, 14), T(fn, 15)
-
-static struct fx *setup(void **state, const struct fx_opts *o)
-{
-	struct tc *t = *state;
-	fx_setup(&t->f, t->rev, o);
-	return &t->f;
-}
+#define setup fx_case_setup
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -459,7 +431,7 @@ static int eintr_progress_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 
 static void populate_eintr_with_progress(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx *f = setup(state, NULL);
 	struct eintr_ctx e = { .rev = t->rev, .next_base = FX_RAM_BASE };
 
@@ -655,7 +627,7 @@ static int bounce_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 
 static void populate_unaligned_source(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx *f = setup(state, NULL);
 	const uint64_t len = 3 * MiB; /* more than one bounce buffer */
 	unsigned char *buf;
@@ -756,7 +728,7 @@ static void populate_refusals(void **state)
 /* Populating before every declared vCPU exists would freeze a realm without them. */
 static void populate_before_vcpus(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx_opts o = { .nr_recs = 3, .make_recs = 2 };
 	struct fx *f = setup(state, &o);
 
@@ -882,7 +854,7 @@ static void radd_build(struct radd *r, enum cca_abi_rev rev, uint64_t gpa, uint6
 
 static void region_add_sequence(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx *f = setup(state, NULL);
 	const uint64_t len = 2 * MiB;
 	struct cca_mem_region_params p = region(BIG_GPA, len, TEST_SHARED, 0);
@@ -1013,7 +985,7 @@ static void region_add_shared_only(void **state)
 /* Every failure point: the error comes back, nothing is kept, nothing leaks, no slot is used. */
 static void region_add_failures(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx *f = &t->f;
 	enum {
 		CAP_ERR,
@@ -1277,7 +1249,7 @@ static void set_private_adjacent(void **state)
 /* Refusals before any kernel call, on every revision (v15 refuses valid ranges too). */
 static void set_private_refusals(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx *f = setup(state, NULL);
 	struct {
 		uint64_t gpa, len;

@@ -60,36 +60,9 @@ static struct cca_realm *const SENTINEL_REALM = (struct cca_realm *)(uintptr_t)0
 
 /* ---- per-revision cases ------------------------------------------------- */
 
-struct tc {
-	enum cca_abi_rev rev;
-	struct fx f;
-};
-
-static struct tc tc12 = { .rev = CCA_ABI_V12 };
-static struct tc tc13 = { .rev = CCA_ABI_V13 };
-static struct tc tc14 = { .rev = CCA_ABI_V14 };
-static struct tc tc15 = { .rev = CCA_ABI_V15 };
-
-static int teardown(void **state)
-{
-	struct tc *t = *state;
-	if (t->f.host)
-		fx_teardown(&t->f);
-	return 0;
-}
-
-#define T(fn, n)                                        \
-	{                                               \
-#fn "/v" #n, fn, NULL, teardown, &tc##n \
-	}
-#define T_ALL(fn) T(fn, 12), T(fn, 13), T(fn, 14), T(fn, 15)
-
-static struct fx *setup(void **state, const struct fx_opts *o)
-{
-	struct tc *t = *state;
-	fx_setup(&t->f, t->rev, o);
-	return &t->f;
-}
+#define T FX_T
+#define T_ALL FX_T_ALL
+#define setup fx_case_setup
 
 static void strict(void)
 {
@@ -138,7 +111,7 @@ static int vm_type(enum cca_abi_rev rev, unsigned int ipa_bits)
 /* Every rule, on every revision, refused with no kernel call and *out untouched. */
 static void create_validation(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx *f = setup(state, NULL);
 	bool pmu_rev = t->rev <= CCA_ABI_V13;
 	struct {
@@ -249,7 +222,7 @@ static void create_one(struct fx *f, const struct cca_realm_params *p, int type)
 
 static void create_sequence(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx *f = setup(state, NULL);
 	struct cca_realm_params p;
 
@@ -289,7 +262,7 @@ static void create_sequence(void **state)
 /* The parameters are copied: changing the caller's struct later changes nothing. */
 static void create_copies_params(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx *f = setup(state, NULL);
 	struct cca_realm_params p;
 	struct cca_realm *r = NULL;
@@ -320,7 +293,7 @@ static void create_copies_params(void **state)
 /* Kernel failures: the errno comes back, *out is untouched, nothing leaks. */
 static void create_kernel_failures(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx *f = setup(state, NULL);
 	struct cca_realm_params p;
 	const int vm_errs[] = { -EINVAL, -ENOMEM, -ENXIO, -EMFILE };
@@ -462,7 +435,7 @@ static void gic_create_sequence(void **state)
 /* An explicit interrupt count reaches the kernel as is; the limits are accepted. */
 static void gic_create_nr_irqs(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	const uint32_t nr[] = { 64, 96, 1024 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(nr); i++) {
@@ -489,7 +462,7 @@ static void gic_create_nr_irqs(void **state)
  */
 static void gic_create_failures(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	const int errs[] = { -ENODEV, -EINVAL, -EBUSY, -ENXIO };
 
 	for (int k = 0; k < 4; k++) {
@@ -608,7 +581,7 @@ static void gic_placement_adjacent(void **state)
 /* Once the realm descriptor exists (or the realm is dead) the GIC cannot be added. */
 static void gic_create_state(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx_opts o = { .no_gic = true };
 	struct fx *f = setup(state, &o);
 	struct cca_gic_params p = gic_params(TEST_DIST, TEST_REDIST, 0);
@@ -644,7 +617,7 @@ static void gic_create_state(void **state)
 
 static void gic_create_dead(void **state)
 {
-	struct tc *t = *state;
+	struct fx_case *t = *state;
 	struct fx_opts o = { .no_gic = true };
 	struct fx *f = setup(state, &o);
 	struct cca_gic_params p = gic_params(TEST_DIST, TEST_REDIST, 0);

@@ -95,7 +95,9 @@ static struct cca_kvm_vcpu_init init_with(uint32_t features)
 /* ---- fixture plumbing ------------------------------------------------- */
 
 static struct fx F;
-static const enum cca_abi_rev revs[] = { CCA_ABI_V12, CCA_ABI_V13, CCA_ABI_V14, CCA_ABI_V15 };
+#define revs fx_revs
+#define rev_of fx_rev_of
+#define strict fx_strict
 
 static int td(void **state)
 {
@@ -103,18 +105,6 @@ static int td(void **state)
 	if (F.host)
 		fx_teardown(&F);
 	return 0;
-}
-
-static enum cca_abi_rev rev_of(void **state)
-{
-	return *(const enum cca_abi_rev *)*state;
-}
-
-/* Strict, nothing expected: any kernel call fails the test. */
-static void strict(void)
-{
-	mock_sys_expect(NULL, 0);
-	mock_sys_set_handler(NULL, NULL);
 }
 
 static struct cca_rec_params rec_params(unsigned int index, uint32_t features)

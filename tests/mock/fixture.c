@@ -207,3 +207,36 @@ void fx_teardown(struct fx *f)
 	mock_sys_assert_clean();
 	mock_sys_reset();
 }
+
+struct fx_case fx_case12 = { .rev = CCA_ABI_V12 };
+struct fx_case fx_case13 = { .rev = CCA_ABI_V13 };
+struct fx_case fx_case14 = { .rev = CCA_ABI_V14 };
+struct fx_case fx_case15 = { .rev = CCA_ABI_V15 };
+
+int fx_case_teardown(void **state)
+{
+	struct fx_case *t = *state;
+	if (t->f.host)
+		fx_teardown(&t->f);
+	return 0;
+}
+
+struct fx *fx_case_setup(void **state, const struct fx_opts *o)
+{
+	struct fx_case *t = *state;
+	fx_setup(&t->f, t->rev, o);
+	return &t->f;
+}
+
+const enum cca_abi_rev fx_revs[4] = { CCA_ABI_V12, CCA_ABI_V13, CCA_ABI_V14, CCA_ABI_V15 };
+
+enum cca_abi_rev fx_rev_of(void **state)
+{
+	return *(const enum cca_abi_rev *)*state;
+}
+
+void fx_strict(void)
+{
+	mock_sys_expect(NULL, 0);
+	mock_sys_set_handler(NULL, NULL);
+}

@@ -60,4 +60,27 @@ int fx_fake_ioctl(void *ctx, int fd, unsigned long req, void *arg);
 /* The vCPU index behind a mock vCPU fd, or -1. */
 int fx_vcpu_of_fd(int fd);
 
+/*
+ * Per-revision cmocka cases: each case's state is a struct fx_case naming
+ * the revision; FX_T(fn, 13) runs @fn on v13 as "fn/v13", FX_T_ALL(fn) on
+ * every revision. fx_case_teardown() destroys whatever the test built and
+ * checks for leaks, however the test ended.
+ */
+struct fx_case {
+	enum cca_abi_rev rev;
+	struct fx f;
+};
+extern struct fx_case fx_case12, fx_case13, fx_case14, fx_case15;
+int fx_case_teardown(void **state);
+/* fx_setup() for the case's revision; returns the fixture. */
+struct fx *fx_case_setup(void **state, const struct fx_opts *o);
+#define FX_T(fn, n) { #fn "/v" #n, fn, NULL, fx_case_teardown, &fx_case##n }
+#define FX_T_ALL(fn) FX_T(fn, 12), FX_T(fn, 13), FX_T(fn, 14), FX_T(fn, 15)
+
+/* For tests that keep one fixture of their own and pass &fx_revs[i] as state. */
+extern const enum cca_abi_rev fx_revs[4];
+enum cca_abi_rev fx_rev_of(void **state);
+/* Strict mode, nothing expected: any kernel call fails the test. */
+void fx_strict(void);
+
 #endif /* MOCK_FIXTURE_H */
