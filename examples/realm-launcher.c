@@ -27,27 +27,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <rmi/cca.h>
 
+#include "launch-options.h"
+
 #define PROG "cca-launch"
 #define EXIT_FAIL 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE LAUNCH_EXIT_USAGE
 #define MAX_RESETS 3
-#define DEMO_CPUS 4
 #define LINE_MAX_LEN 256
-/* Files larger than this are refused before reading (RAM is at most 52 bits anyway). */
-#define FILE_LIMIT (1ULL << 32)
 
+/* The realm-shaping options (struct launch_options) are shared with cca-measure. */
 struct options {
-	const char *kernel, *initrd, *dtb, *dump_dtb, *cmdline, *guest, *expect_rim;
-	uint64_t mem;
-	uint32_t cpus, ipa_bits, sve_vl, pmu_counters;
-	uint32_t psci;           /* enum cca_launch_psci */
+	struct launch_options lo;
+	const char *dump_dtb, *guest, *expect_rim;
 	int backend;             /* 0 auto, 1 kvm, 2 sim */
-	enum cca_abi_rev abi;    /* CCA_ABI_UNKNOWN: not given */
 	bool trace;
 };
 
@@ -85,17 +81,9 @@ static void usage(FILE *f)
 		"usage: " PROG " [options]\n"
 		"Boot an Arm CCA realm on realm-capable KVM, or on libcca's simulator.\n"
 		"\n"
-		"  --kernel IMAGE       arm64 Linux Image (simulator: default a built-in demo)\n"
-		"  --initrd FILE        initial ramdisk\n"
-		"  --cmdline STR        kernel command line (/chosen/bootargs)\n"
-		"  --dtb FILE           use this device tree instead of generating one\n"
+		"%s"
+		"  (the demo kernel needs the simulator; cca-measure takes the same options)\n"
 		"  --dump-dtb FILE      write the realm's device tree to FILE\n"
-		"  --mem SIZE           RAM size, a 2 MiB multiple, suffix K, M or G (256M)\n"
-		"  --cpus N             vCPUs, 1..%d (1; the demo realm: %d)\n"
-		"  --ipa-bits N         IPA width including the shared bit (computed)\n"
-		"  --sve-vl N           SVE vector length in bytes (no SVE)\n"
-		"  --pmu-counters N     PMU event counters (no PMU)\n"
-		"  --psci user|kernel   where PSCI calls are handled (user on v12/v13)\n"
 		"  --backend kvm|sim    realm-capable KVM or the simulator (KVM if available)\n"
 		"  --abi v12..v15       simulated kernel revision (v15; simulator only)\n"
 		"  --guest SCRIPT       simulated guest program file (simulator only)\n"
@@ -104,62 +92,11 @@ static void usage(FILE *f)
 		"  --help, --version\n"
 		"\n"
 		"Exit status: 0 system off, 1 the realm failed or RIM mismatch, 2 bad input.\n",
-		CCA_MAX_RECS, DEMO_CPUS);
+		launch_options_help);
 }
 
 /* One line naming the problem, for bad input: the caller exits with status 2. */
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
-}
-
-static int parse_u32(const char *opt, const char *s, uint32_t max, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return bad("%s '%s': not a number", opt, s);
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > max)
-		return bad("%s '%s': not a number up to %" PRIu32, opt, s, max);
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned int shift = 0;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return bad("--mem '%s': malformed size (a number with K, M or G)", s);
-	v = strtoull(s, &end, 10);
-	switch (*end) {
-	case 'K': case 'k': shift = 10; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'G': case 'g': shift = 30; end++; break;
-	}
-	if (errno || *end)
-		return bad("--mem '%s': malformed size (a number with K, M or G)", s);
-	if (!v)
-		return bad("--mem '%s': the realm needs some RAM", s);
-	if (v > (UINT64_MAX >> shift) || (v << shift) > (1ULL << 51))
-		return bad("--mem '%s': larger than a 52-bit IPA space's protected half", s);
-	*out = (uint64_t)v << shift;
-	return 0;
-}
+#define bad(...) launch_bad(PROG ": ", __VA_ARGS__)
 
 static int hexval(int c)
 {
@@ -202,23 +139,11 @@ static void hex(const uint8_t *b, size_t n, char *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_DTB, O_DUMP_DTB, O_MEM, O_CPUS, O_IPA,
-	       O_SVE, O_PMU, O_PSCI, O_BACKEND, O_ABI, O_GUEST, O_TRACE, O_EXPECT, O_HELP,
-	       O_VERSION };
+	enum { O_DUMP_DTB = 256, O_BACKEND, O_GUEST, O_TRACE, O_EXPECT, O_HELP, O_VERSION };
 	static const struct option lo[] = {
-		{ "kernel", required_argument, NULL, O_KERNEL },
-		{ "initrd", required_argument, NULL, O_INITRD },
-		{ "cmdline", required_argument, NULL, O_CMDLINE },
-		{ "dtb", required_argument, NULL, O_DTB },
+		LAUNCH_LONGOPTS,
 		{ "dump-dtb", required_argument, NULL, O_DUMP_DTB },
-		{ "mem", required_argument, NULL, O_MEM },
-		{ "cpus", required_argument, NULL, O_CPUS },
-		{ "ipa-bits", required_argument, NULL, O_IPA },
-		{ "sve-vl", required_argument, NULL, O_SVE },
-		{ "pmu-counters", required_argument, NULL, O_PMU },
-		{ "psci", required_argument, NULL, O_PSCI },
 		{ "backend", required_argument, NULL, O_BACKEND },
-		{ "abi", required_argument, NULL, O_ABI },
 		{ "guest", required_argument, NULL, O_GUEST },
 		{ "trace", no_argument, NULL, O_TRACE },
 		{ "expect-rim", required_argument, NULL, O_EXPECT },
@@ -230,35 +155,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	opterr = 0;
 	while (!ret && (c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		if (c >= LOPT_FIRST && c < LOPT_LAST) {
+			ret = launch_option(PROG ": ", c, optarg, &o->lo);
+			continue;
+		}
 		switch (c) {
-		case O_KERNEL: o->kernel = optarg; break;
-		case O_INITRD: o->initrd = optarg; break;
-		case O_CMDLINE: o->cmdline = optarg; break;
-		case O_DTB: o->dtb = optarg; break;
 		case O_DUMP_DTB: o->dump_dtb = optarg; break;
 		case O_GUEST: o->guest = optarg; break;
 		case O_EXPECT: o->expect_rim = optarg; break;
 		case O_TRACE: o->trace = true; break;
-		case O_MEM: ret = parse_size(optarg, &o->mem); break;
-		case O_CPUS:
-			ret = parse_u32("--cpus", optarg, UINT32_MAX, &o->cpus);
-			if (!ret && o->cpus == 0)
-				ret = bad("--cpus 0: a realm needs at least one vCPU");
-			else if (!ret && o->cpus > CCA_MAX_RECS)
-				ret = bad("--cpus %" PRIu32 ": a realm has at most %d vCPUs", o->cpus,
-					  CCA_MAX_RECS);
-			break;
-		case O_IPA: ret = parse_u32("--ipa-bits", optarg, 64, &o->ipa_bits); break;
-		case O_SVE: ret = parse_u32("--sve-vl", optarg, 4096, &o->sve_vl); break;
-		case O_PMU: ret = parse_u32("--pmu-counters", optarg, 64, &o->pmu_counters); break;
-		case O_PSCI:
-			if (!strcmp(optarg, "user"))
-				o->psci = CCA_LAUNCH_PSCI_USER;
-			else if (!strcmp(optarg, "kernel"))
-				o->psci = CCA_LAUNCH_PSCI_KERNEL;
-			else
-				ret = bad("--psci '%s': expected user or kernel", optarg);
-			break;
 		case O_BACKEND:
 			if (!strcmp(optarg, "kvm"))
 				o->backend = BACKEND_KVM;
@@ -266,10 +171,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->backend = BACKEND_SIM;
 			else
 				ret = bad("--backend '%s': expected kvm or sim", optarg);
-			break;
-		case O_ABI:
-			if (cca_abi_rev_parse(optarg, &o->abi))
-				ret = bad("--abi '%s': unknown revision (v12, v13, v14 or v15)", optarg);
 			break;
 		case O_HELP:
 			usage(stdout);
@@ -287,76 +188,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!ret && optind < argc)
 		ret = bad("unexpected argument '%s' (see --help)", argv[optind]);
-	if (!ret && o->backend == BACKEND_KVM && (o->abi || o->guest))
+	if (!ret && o->backend == BACKEND_KVM && (o->lo.abi || o->guest))
 		ret = bad("%s is for the simulator only (--backend sim)",
-			  o->abi ? "--abi" : "--guest");
+			  o->lo.abi ? "--abi" : "--guest");
 	return ret;
-}
-
-/* The whole file into a malloc'ed buffer (one extra NUL byte); 0 or status 2 with a message. */
-static int read_file(const char *what, const char *path, void **buf, size_t *len)
-{
-	struct stat st;
-	FILE *f = fopen(path, "rb");
-	char *p;
-
-	if (!f)
-		return bad("cannot open %s '%s': %s", what, path, strerror(errno));
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return bad("%s '%s' is not a regular file", what, path);
-	}
-	if ((uint64_t)st.st_size > FILE_LIMIT) {
-		fclose(f);
-		return bad("%s '%s' is too large (%lld bytes)", what, path, (long long)st.st_size);
-	}
-	p = malloc((size_t)st.st_size + 1);
-	if (!p) {
-		fclose(f);
-		return bad("%s '%s': out of memory", what, path);
-	}
-	size_t n = fread(p, 1, (size_t)st.st_size, f);
-	int rerr = ferror(f);
-	fclose(f);
-	if (rerr || n != (size_t)st.st_size) {
-		free(p);
-		return bad("cannot read %s '%s'", what, path);
-	}
-	p[n] = '\0';
-	*buf = p;
-	*len = n;
-	return 0;
-}
-
-/*
- * The demo kernel: a valid arm64 Image header (magic "ARM\x64", text_offset
- * 0, image_size = the file, little-endian, 4 KiB pages, placeable anywhere)
- * and a payload. The simulator's built-in Linux-like guest provides the
- * behaviour; the bytes are measured like any kernel's.
- */
-static void *demo_image(size_t *len)
-{
-	const size_t size = 8192;
-	unsigned char *p = calloc(1, size);
-	static const char banner[] = "libcca demo realm: the simulator runs the guest\n";
-
-	if (!p)
-		return NULL;
-	p[0] = 0x10; /* code0: b +64, over the header */
-	p[3] = 0x14;
-	for (int i = 0; i < 8; i++) {
-		p[16 + i] = (unsigned char)((uint64_t)size >> (8 * i));          /* image_size */
-		p[24 + i] = (unsigned char)((uint64_t)((1 << 1) | (1 << 3)) >> (8 * i)); /* flags */
-	}
-	p[56] = 'A';
-	p[57] = 'R';
-	p[58] = 'M';
-	p[59] = 0x64;
-	memcpy(p + 64, banner, sizeof(banner));
-	for (size_t i = 64 + sizeof(banner); i < size; i++)
-		p[i] = (unsigned char)(i * 31 + 7);
-	*len = size;
-	return p;
 }
 
 /* ---- the run loop ---- */
@@ -586,8 +421,9 @@ int main(int argc, char **argv)
 	struct cca_launch_plan *plan = NULL;
 	struct cca_host *host = NULL;
 	struct launcher l = { .o = &o };
-	void *kernel = NULL, *initrd = NULL, *dtb = NULL, *guest = NULL;
-	size_t kernel_len = 0, initrd_len = 0, dtb_len = 0, guest_len = 0;
+	struct launch_inputs in = { 0 };
+	void *guest = NULL;
+	size_t guest_len = 0;
 	uint8_t want[64], rim[64], shadow[64], simrim[64];
 	size_t want_len = 0, rim_len = 0, len;
 	char err[512] = "", hexbuf[129], desc[256];
@@ -613,28 +449,20 @@ int main(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
-	if (!sim && (o.abi || o.guest))
+	if (!sim && (o.lo.abi || o.guest))
 		return bad("%s is for the simulator only, and realm-capable KVM was found "
-			   "(add --backend sim)", o.abi ? "--abi" : "--guest");
-	rev = sim ? (o.abi ? o.abi : CCA_ABI_V15) : pr.revision;
-	demo = sim && !o.kernel;
+			   "(add --backend sim)", o.lo.abi ? "--abi" : "--guest");
+	rev = sim ? (o.lo.abi ? o.lo.abi : LAUNCH_DEFAULT_ABI) : pr.revision;
+	demo = sim && !o.lo.kernel;
 	printf(PROG ": backend: %s, ABI revision %s\n",
 	       backend_line(&o, sim, &pr, desc, sizeof(desc)), cca_abi_rev_name(rev));
-	if (!o.kernel && !sim)
+	if (!o.lo.kernel && !sim)
 		return bad("--kernel is required on KVM (the demo realm needs the simulator)");
 
-	/* Inputs. */
-	ret = 0;
-	if (o.kernel)
-		ret = read_file("kernel", o.kernel, &kernel, &kernel_len);
-	else if (!(kernel = demo_image(&kernel_len)))
-		ret = bad("out of memory");
-	if (!ret && o.initrd)
-		ret = read_file("initrd", o.initrd, &initrd, &initrd_len);
-	if (!ret && o.dtb)
-		ret = read_file("DTB", o.dtb, &dtb, &dtb_len);
+	/* Inputs (the demo kernel without --kernel), shared with cca-measure. */
+	ret = launch_inputs_read(PROG ": ", &o.lo, demo, &in);
 	if (!ret && o.guest) {
-		ret = read_file("guest program", o.guest, &guest, &guest_len);
+		ret = launch_read_file(PROG ": ", "guest program", o.guest, &guest, &guest_len);
 		if (!ret && cca_sim_check_guest(guest, guest_len, err, sizeof(err)))
 			ret = bad("guest program '%s': %s", o.guest, err);
 	}
@@ -642,26 +470,7 @@ int main(int argc, char **argv)
 		goto out;
 
 	/* The plan: layout, device tree, operations and expected RIM, before any kernel call. */
-	cca_launch_params_init(&lp);
-	lp.revision = rev;
-	lp.kernel = kernel;
-	lp.kernel_len = kernel_len;
-	lp.initrd = initrd;
-	lp.initrd_len = initrd_len;
-	lp.dtb = dtb;
-	lp.dtb_len = dtb_len;
-	lp.cmdline = o.cmdline;
-	if (o.mem)
-		lp.ram_size = o.mem;
-	lp.nr_vcpus = o.cpus ? o.cpus : demo ? DEMO_CPUS : 1;
-	lp.ipa_bits = o.ipa_bits;
-	lp.sve_vl = o.sve_vl;
-	lp.pmu_counters = o.pmu_counters;
-	lp.psci = o.psci;
-	if (initrd && !initrd_len) {
-		ret = bad("initrd '%s' is empty", o.initrd);
-		goto out;
-	}
+	launch_params_fill(&lp, &o.lo, &in, rev);
 	ret = cca_launch_plan_create(&lp, &plan, err, sizeof(err));
 	if (ret) {
 		status = bad("%s", err);
@@ -796,9 +605,7 @@ out:
 	cca_sim_destroy(l.sim);
 	cca_launch_plan_destroy(plan);
 	free(l.vcpus);
-	free(kernel);
-	free(initrd);
-	free(dtb);
+	launch_inputs_free(&in);
 	free(guest);
 	return status;
 }

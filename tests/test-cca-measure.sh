@@ -1,7 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# Description: tools/cca-measure --steps, end to end: the known answers of
+# Description: tools/cca-measure end to end. Launch options: the demo kernel
+# (the launcher's, byte for byte), a generated Image on every revision,
+# --model/--initial, the inputs that change the RIM, --log (blobs, ends at the
+# RIM), --json (parsed; inputs' SHA-256), every bad launch input (one line,
+# exit 2). --steps: the known answers of
 # issue 4 (fill= and the same bytes from files, zero-padded past EOF), an
 # independent Python model of the descriptor chain on hand-written and
 # generated steps files, -j N equal to -j 1 (2000+ granules, mmap and pread
@@ -620,23 +624,210 @@ usage()
 		diag "$tmp/err"
 	fi
 }
-usage "no --steps: launch options are not implemented yet, exit 2" 2 \
-	"launch options are not implemented yet; use --steps FILE"
 usage "-j 0 is refused" 2 "-j 0: expected a number from 1 to 256" --steps "$steps/known-answers.steps" -j 0
 usage "-j 257 is refused" 2 "expected a number" --steps "$steps/known-answers.steps" -j 257
 usage "-j x is refused" 2 "expected a number" --steps "$steps/known-answers.steps" -j x
-usage "an unknown option" 2 "unknown option '--kernel'" --kernel Image
+usage "an unknown option" 2 "unknown option '--bogus'" --bogus Image
 usage "an unknown short option" 2 "unknown option '-q'" -q
 usage "--steps without a file" 2 "needs an argument" --steps
 usage "an extra argument" 2 "unexpected argument 'extra'" --steps "$steps/known-answers.steps" extra
 usage "a steps file that does not exist" 2 "cannot open" --steps "$tmp/no-such.steps"
 run --help >"$tmp/help" 2>&1
 st=$?
-check "--help: exit 0, documents the step format and the missing launch options" eval \
-	'[ $st -eq 0 ] && grep -q "^STEP FORMAT" "$tmp/help" && grep -q "NOT IMPLEMENTED YET" "$tmp/help" &&
-	grep -q "data-range ipa=ADDR" "$tmp/help"'
+check "--help: exit 0, documents the step format and the launch options" eval \
+	'[ $st -eq 0 ] && grep -q "^STEP FORMAT" "$tmp/help" && grep -q "^LAUNCH OPTIONS" "$tmp/help" &&
+	grep -q "data-range ipa=ADDR" "$tmp/help" && grep -q "^  --kernel IMAGE" "$tmp/help" &&
+	grep -q "^  --model rmm1|rmm2" "$tmp/help" && grep -q "^  --initial params|zero" "$tmp/help"'
 v=$(run --version)
 check "--version: cca-measure (libcca) VERSION" eval 'echo "$v" | grep -q "^cca-measure (libcca) [0-9]"'
+
+# ---- launch options: the plan cca-launch builds ------------------------------------
+# (tests/test-launcher.sh checks the same RIM against cca-launch and the simulator.)
+
+# A small arm64 Image, as tests/test-launcher.sh makes it: 64-byte header
+# (b +64, text_offset 0, image_size 0x2000, flags 0xa, magic "ARM\x64"), a
+# payload, zero padding to 8 KiB.
+kernel=$tmp/Image
+{
+	printf '\020\000\000\024\000\000\000\000'
+	printf '\000\000\000\000\000\000\000\000'
+	printf '\000\040\000\000\000\000\000\000'
+	printf '\012\000\000\000\000\000\000\000'
+	printf '\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+	printf 'ARM\144\000\000\000\000'
+	printf 'libcca test kernel payload\n'
+	head -c $((8192 - 64 - 27)) /dev/zero
+} >"$kernel"
+initrd=$tmp/initrd
+printf 'a small initrd for cca-measure tests\n' >"$initrd"
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+# launch_rim ARGS...: the RIM (last line) of a text run, empty unless exit 0 and a clean stderr.
+launch_rim()
+{
+	if run "$@" >"$tmp/l.out" 2>"$tmp/l.err" && [ ! -s "$tmp/l.err" ]; then
+		tail -n1 "$tmp/l.out"
+	fi
+}
+is_rim() { echo "$1" | grep -Eqx '[0-9a-f]{64}'; }
+
+demo=$(launch_rim)
+check "launch: no options: the demo kernel, a header and a 64-digit RIM" eval \
+	'is_rim "$demo" && [ "$(wc -l <"$tmp/l.out")" -eq 2 ] &&
+	head -n1 "$tmp/l.out" | grep -qx "# cca-measure model=rmm2 initial=params hash=sha256 revision=v15"'
+check "launch: the demo realm has 4 vCPUs, as cca-launch's" eval '[ "$demo" = "$(launch_rim --cpus 4)" ] &&
+	[ "$demo" != "$(launch_rim --cpus 1)" ]'
+if [ "$have_python" -eq 1 ]; then
+	# The demo kernel, byte for byte as cca-launch makes it (examples/launch-options.c).
+	python3 -c '
+import sys
+b = bytearray(8192)
+b[0], b[3] = 0x10, 0x14
+b[16:24] = (8192).to_bytes(8, "little")
+b[24:32] = (0xa).to_bytes(8, "little")
+b[56:60] = b"ARM\x64"
+banner = b"libcca demo realm: the simulator runs the guest\n\0"
+b[64:64 + len(banner)] = banner
+for i in range(64 + len(banner), 8192):
+    b[i] = (i * 31 + 7) & 0xff
+open(sys.argv[1], "wb").write(b)
+' "$tmp/demo.img"
+	check "launch: the demo kernel is the documented Image (same RIM from the file)" eval \
+		'[ "$demo" = "$(launch_rim --kernel "$tmp/demo.img" --cpus 4)" ]'
+else
+	ok "launch: the demo kernel from a file # SKIP no python3"
+fi
+
+r15=$(launch_rim --kernel "$kernel")
+check "launch: a generated Image: a RIM" is_rim "$r15"
+check "launch: --abi v15 is the default" eval '[ "$r15" = "$(launch_rim --kernel "$kernel" --abi v15)" ]'
+r12=$(launch_rim --kernel "$kernel" --abi v12)
+check "launch: v12 is measured with rmm1 (INIT_RIPAS): another RIM, header says so" eval \
+	'is_rim "$r12" && [ "$r12" != "$r15" ] && grep -q "^# cca-measure model=rmm1 initial=params hash=sha256 revision=v12$" "$tmp/l.out"'
+check "launch: --model rmm1 on v15 gives v12's measurement rules" eval \
+	'[ "$(launch_rim --kernel "$kernel" --model rmm1)" = "$r12" ]'
+rz=$(launch_rim --kernel "$kernel" --initial zero)
+check "launch: --initial zero: another RIM, named in the header" eval \
+	'is_rim "$rz" && [ "$rz" != "$r15" ] && grep -q "initial=zero" "$tmp/l.out"'
+ri=$(launch_rim --kernel "$kernel" --initrd "$initrd")
+check "launch: the initrd, --cmdline, --mem and --cpus change the RIM" eval \
+	'is_rim "$ri" && [ "$ri" != "$r15" ] &&
+	[ "$(launch_rim --kernel "$kernel" --cmdline "console=ttyAMA0")" != "$r15" ] &&
+	[ "$(launch_rim --kernel "$kernel" --mem 512M)" != "$r15" ] &&
+	[ "$(launch_rim --kernel "$kernel" --cpus 2)" != "$r15" ]'
+check "launch: --psci does not change the RIM; -j 2 is accepted" eval \
+	'[ "$(launch_rim --kernel "$kernel" --psci user)" = "$r15" ] &&
+	[ "$(launch_rim --kernel "$kernel" -j 2)" = "$r15" ]'
+check "launch: --mem takes K, M and G suffixes" eval \
+	'[ "$(launch_rim --kernel "$kernel" --mem 1G)" = "$(launch_rim --kernel "$kernel" --mem 1024M)" ] &&
+	[ "$(launch_rim --kernel "$kernel" --mem 262144K)" = "$r15" ]'
+
+# --log: one line per step, the running RIM ending at the result.
+run --kernel "$kernel" --initrd "$initrd" --abi v12 --log >"$tmp/l.log" 2>"$tmp/l.err"
+st=$?
+check "launch --log: realm first, kernel/initrd/dtb granules, rec, ripas (v12), ends at the RIM" eval \
+	'[ $st -eq 0 ] && [ ! -s "$tmp/l.err" ] &&
+	[ "$(sed -n 2p "$tmp/l.log" | cut -d" " -f1-2)" = "0 realm" ] &&
+	grep -q "^[0-9]* data ipa=0x80000000 measured blob=kernel content=" "$tmp/l.log" &&
+	grep -q " blob=initrd " "$tmp/l.log" && grep -q " blob=dtb " "$tmp/l.log" &&
+	grep -q "^[0-9]* rec flags=0x1 pc=0x80000000 x0=0x8fe00000 " "$tmp/l.log" &&
+	grep -q "^[0-9]* ripas base=" "$tmp/l.log" &&
+	last=$(tail -n1 "$tmp/l.log") &&
+	[ "$(tail -n2 "$tmp/l.log" | head -n1 | sed "s/.* rim=//")" = "$last" ] &&
+	[ "$last" = "$(launch_rim --kernel "$kernel" --initrd "$initrd" --abi v12)" ]'
+check "launch --log: 2 kernel + 1 initrd + 16 DTB granules on v15" eval \
+	'run --kernel "$kernel" --initrd "$initrd" --log >"$tmp/l.log" &&
+	[ "$(grep -c " blob=kernel " "$tmp/l.log")" -eq 2 ] &&
+	[ "$(grep -c " blob=initrd " "$tmp/l.log")" -eq 1 ] &&
+	[ "$(grep -c " blob=dtb " "$tmp/l.log")" -eq 16 ] && ! grep -q " ripas " "$tmp/l.log"'
+
+# --json
+run --kernel "$kernel" --initrd "$initrd" --abi v13 --cpus 4 --json >"$tmp/l.json" 2>"$tmp/l.err"
+st=$?
+run --kernel "$kernel" --abi v12 --json --log >"$tmp/l2.json" 2>>"$tmp/l.err"
+st2=$?
+check "launch --json: exit 0, nothing on stderr" eval '[ $st -eq 0 ] && [ $st2 -eq 0 ] && [ ! -s "$tmp/l.err" ]'
+if [ "$have_python" -eq 1 ]; then
+	check "launch --json parses (python3 -m json.tool)" eval \
+		'python3 -m json.tool "$tmp/l.json" /dev/null && python3 -m json.tool "$tmp/l2.json" /dev/null'
+	check "launch --json: rim, hash, model, initial, revision, inputs' SHA-256" python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["rim"] == sys.argv[2], (o["rim"], sys.argv[2])
+assert (o["hash"], o["model"], o["initial"], o["revision"]) == ("sha256", "rmm2", "params", "v13"), o
+i = o["inputs"]
+assert i["kernel"] == sys.argv[3] and i["initrd"] == sys.argv[4], i
+assert len(i["dtb"]) == 64 and int(i["dtb"], 16) >= 0 and i["demo_kernel"] is False, i
+assert o["layout"]["vcpus"] == 4 and o["layout"]["dtb"] == "0x8fe00000", o["layout"]
+' "$tmp/l.json" "$(launch_rim --kernel "$kernel" --initrd "$initrd" --abi v13 --cpus 4)" \
+		"$(sha256 "$kernel")" "$(sha256 "$initrd")"
+	check "launch --json --log: one entry per step, no initrd, the last RIM is the result" python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+log = o["log"]
+assert o["model"] == "rmm1" and o["inputs"]["initrd"] is None, o
+assert len(log) == o["steps"] and [e["seq"] for e in log] == list(range(len(log)))
+assert log[0]["op"] == "realm" and log[-1]["rim"] == o["rim"] == sys.argv[2]
+assert {e["blob"] for e in log if e["op"] == "data"} == {"kernel", "dtb"}
+assert any(e["op"] == "ripas" for e in log) and "line" not in log[0]
+' "$tmp/l2.json" "$r12"
+	check "launch --json: the demo kernel is named, its digest is the file's" eval \
+		'run --json >"$tmp/l3.json" && python3 -c "
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o[\"inputs\"][\"demo_kernel\"] is True and o[\"rim\"] == sys.argv[2]
+assert o[\"inputs\"][\"kernel\"] == sys.argv[3]
+" "$tmp/l3.json" "$demo" "$(sha256 "$tmp/demo.img")"'
+else
+	ok "launch --json parses # SKIP no python3"
+fi
+
+# Bad launch input: one line on stderr, nothing on stdout, exit 2.
+head -c 30 "$kernel" >"$tmp/short"
+head -c 4096 /dev/zero >"$tmp/zeros"
+: >"$tmp/empty"
+launch_bad()
+{
+	desc=$1 pat=$2
+	shift 2
+	run "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	st=$?
+	if [ "$st" -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+		grep -q "^cca-measure: error: " "$tmp/err" && grep -qF -- "$pat" "$tmp/err"; then
+		ok "launch bad input: $desc"
+	else
+		not_ok "launch bad input: $desc: exit $st (expected 2)"
+		diag "$tmp/out"
+		diag "$tmp/err"
+	fi
+}
+launch_bad "missing kernel" "cannot open kernel '$tmp/nope'" --kernel "$tmp/nope"
+launch_bad "kernel is a directory" "kernel '$tmp' is not a regular file" --kernel "$tmp"
+launch_bad "truncated kernel" "kernel Image too short: 30 bytes" --kernel "$tmp/short"
+launch_bad "non-Image kernel" "not an arm64 kernel Image: bad magic" --kernel "$tmp/zeros"
+launch_bad "missing initrd" "cannot open initrd" --kernel "$kernel" --initrd "$tmp/nope"
+launch_bad "empty initrd" "initrd '$tmp/empty' is empty" --kernel "$kernel" --initrd "$tmp/empty"
+launch_bad "DTB not a device tree" "the given DTB is not a valid flattened device tree" \
+	--kernel "$kernel" --dtb "$tmp/zeros"
+launch_bad "cmdline with DTB" "a command line cannot be combined with a given DTB" \
+	--kernel "$kernel" --dtb "$tmp/zeros" --cmdline x
+launch_bad "--cpus 0" "--cpus 0: a realm needs at least one vCPU" --cpus 0
+launch_bad "--cpus too many" "--cpus 513: a realm has at most 512 vCPUs" --cpus 513
+launch_bad "--cpus not a number" "--cpus 'four': not a number" --cpus four
+launch_bad "malformed size" "--mem '12Q': malformed size" --mem 12Q
+launch_bad "size not 2 MiB" "must be multiples of 2 MiB" --mem 3M
+launch_bad "DTB does not fit" "the DTB (0x10000 bytes) does not fit" --mem 2M
+launch_bad "IPA too small for RAM" "IPA width 33 too small for RAM" --mem 8G --ipa-bits 33
+launch_bad "SVE length" "SVE vector length 17 bytes" --sve-vl 17
+launch_bad "PMU on v14" "revision v14 gives realms no PMU" --abi v14 --pmu-counters 4
+launch_bad "--abi unknown" "--abi 'v11': unknown revision" --abi v11
+launch_bad "--psci unknown" "--psci 'both': expected user or kernel" --psci both
+launch_bad "--model unknown" "--model 'rmm3': expected rmm1 or rmm2" --model rmm3
+launch_bad "--initial unknown" "--initial 'one': expected params or zero" --initial one
+launch_bad "--initial zero with rmm1" "is not valid for model rmm1" --abi v12 --initial zero
+launch_bad "--steps with launch options" "--steps takes no launch options (--kernel)" \
+	--steps "$steps/known-answers.steps" --kernel "$kernel"
+launch_bad "launch option without its argument" "option '--cpus' needs an argument" --cpus
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

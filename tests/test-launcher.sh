@@ -4,9 +4,14 @@
 # user space and in the kernel, 1, 4 and 8 vCPUs, with and without an initrd
 # (console lines of every vCPU, exit status, expected RIM == simulated RIM);
 # --expect-rim; the generated DTB through dtc; system reset; a failing guest;
-# every bad-input case (its message and exit status 2).
-# Usage: test-launcher.sh [--skip REASON] CCA_LAUNCH
-#   ($MESON_EXE_WRAPPER runs it in cross builds)
+# every bad-input case (its message and exit status 2). Cross-check with
+# cca-measure: for every revision, 1 and 4 vCPUs, with and without an initrd
+# (and the demo realm), `cca-measure <the same options>` prints the RIM the
+# launcher prints as expected and as simulated.
+# Usage: test-launcher.sh [--skip REASON] CCA_LAUNCH [CCA_MEASURE]
+#   ($MESON_EXE_WRAPPER runs it in cross builds). CCA_MEASURE defaults to
+#   $CCA_MEASURE, else tools/cca-measure next to examples/ in the build tree;
+#   without it the cross-check is skipped.
 set -u
 if [ "${1:-}" = --skip ]; then
 	echo "1..0 # SKIP $2"
@@ -14,6 +19,8 @@ if [ "${1:-}" = --skip ]; then
 fi
 launch=$1
 shift
+measure=${1:-${CCA_MEASURE:-$(dirname "$launch")/../tools/cca-measure}}
+[ -x "$measure" ] || measure=
 # shellcheck disable=SC2086
 set -- ${MESON_EXE_WRAPPER:-}
 fails=0
@@ -35,6 +42,24 @@ result() { # name, ok (1/0): print the TAP line
 
 rim_of() { # label: the RIM printed on that line
 	sed -n "s/^cca-launch: $1 RIM: \([0-9a-f]*\)\$/\1/p" "$out"
+}
+
+# cross_check NAME EXPECTED SIMULATED ARGS...: cca-measure ARGS (the launch
+# options, without --backend) prints the launcher's expected and simulated RIM.
+cross_check() {
+	name=$1 e=$2 s=$3
+	shift 3
+	if [ -z "$measure" ]; then
+		n=$((n + 1))
+		echo "ok $n - cca-measure $name # SKIP no cca-measure next to the launcher"
+		return
+	fi
+	# shellcheck disable=SC2086
+	m=$(${MESON_EXE_WRAPPER:-} "$measure" "$@" 2>"$tmp/merr" | tail -n1)
+	ok=1
+	[ ${#m} = 64 ] && [ "$m" = "$e" ] && [ "$m" = "$s" ] && [ ! -s "$tmp/merr" ] ||
+		{ echo "# cca-measure $*: '$m', launcher expected '$e', simulated '$s'"; sed 's/^/#   /' "$tmp/merr"; ok=0; }
+	result "cca-measure $name: the launcher's expected and simulated RIM" $ok
 }
 
 # A small arm64 Image: 64-byte header (b +64, text_offset 0, image_size
@@ -60,10 +85,10 @@ for rev in v12 v13 v14 v15; do
 		for cpus in 1 4 8; do
 			for rd in none initrd; do
 				name="boot $rev psci=$psci cpus=$cpus initrd=$rd"
-				set -- --backend sim --abi "$rev" --psci "$psci" --cpus "$cpus" --kernel "$kernel"
+				set -- --abi "$rev" --psci "$psci" --cpus "$cpus" --kernel "$kernel"
 				[ $rd = initrd ] && set -- "$@" --initrd "$initrd"
 				# shellcheck disable=SC2086
-				${MESON_EXE_WRAPPER:-} "$launch" "$@" >"$out" 2>"$err"
+				${MESON_EXE_WRAPPER:-} "$launch" --backend sim "$@" >"$out" 2>"$err"
 				got=$?
 				ok=1
 				[ $got = 0 ] || { echo "# $name: exit $got"; ok=0; }
@@ -90,6 +115,9 @@ for rev in v12 v13 v14 v15; do
 					{ echo "# $name: expected RIM '$e', simulated '$s'"; ok=0; }
 				[ -s "$err" ] && { echo "# $name: stderr not empty"; ok=0; }
 				result "$name" $ok
+				if [ "$cpus" != 8 ]; then
+					cross_check "$rev psci=$psci cpus=$cpus initrd=$rd" "$e" "$s" "$@"
+				fi
 			done
 		done
 	done
@@ -105,6 +133,7 @@ for pat in "4 vCPUs" "demo kernel" "CPU3: Booted secondary processor" "cca-launc
 	grep -qF "$pat" "$out" || { echo "# demo: lacks '$pat'"; ok=0; }
 done
 result "demo realm: 4 vCPUs by default, exit 0" $ok
+cross_check "with no options (the demo realm)" "$(rim_of expected)" "$(rim_of simulated)"
 # shellcheck disable=SC2086
 ${MESON_EXE_WRAPPER:-} "$launch" --help >"$out" 2>"$err"
 got=$?
