@@ -99,14 +99,13 @@ static int set_psci(struct cca_exit *out, uint64_t x0, const uint64_t *args)
 	case CCA_PSCI_FN_UNKNOWN:
 		return bad_exit(out);
 	case CCA_PSCI_FN_SYSTEM_OFF:
-		out->kind = CCA_EXIT_SYSTEM_OFF;
-		out->flags |= CCA_EXIT_F_VIA_PSCI;
-		out->system.type = KVM_SYSTEM_EVENT_SHUTDOWN;
-		return 0;
 	case CCA_PSCI_FN_SYSTEM_RESET:
-		out->kind = CCA_EXIT_SYSTEM_RESET;
+		out->kind = fn == CCA_PSCI_FN_SYSTEM_OFF ? CCA_EXIT_SYSTEM_OFF : CCA_EXIT_SYSTEM_RESET;
 		out->flags |= CCA_EXIT_F_VIA_PSCI;
-		out->system.type = KVM_SYSTEM_EVENT_RESET;
+		out->system.type = fn == CCA_PSCI_FN_SYSTEM_OFF ? KVM_SYSTEM_EVENT_SHUTDOWN
+								: KVM_SYSTEM_EVENT_RESET;
+		out->system.ndata = 0;
+		memset(out->system.data, 0, sizeof(out->system.data));
 		return 0;
 	default:
 		break;
@@ -215,7 +214,23 @@ static int decode_system_event(const struct kvm_run *run, struct cca_exit *out)
 	out->system.type = run->system_event.type;
 	out->system.ndata = ndata;
 	memcpy(out->system.data, run->system_event.data, ndata * sizeof(out->system.data[0]));
+	memset(out->system.data + ndata, 0,
+	       (ARRAY_SIZE(out->system.data) - ndata) * sizeof(out->system.data[0]));
 	return 0;
+}
+
+/*
+ * Zero the header and the union's small members: the hot path must not clear
+ * the whole struct (host_call.gprs alone is 248 bytes) on every exit. Larger
+ * members are written by the code that fills them (system.data up to ndata;
+ * host_call.gprs only with CCA_EXIT_F_ARGS_VALID).
+ */
+#define EXIT_CLEAR (offsetof(struct cca_exit, mmio) + 40)
+_Static_assert(EXIT_CLEAR <= sizeof(struct cca_exit), "clear size");
+
+static void clear(struct cca_exit *out)
+{
+	memset(out, 0, EXIT_CLEAR);
 }
 
 CCA_EXPORT int cca_exit_decode(const struct kvm_run *run, int run_ret,
@@ -223,7 +238,7 @@ CCA_EXPORT int cca_exit_decode(const struct kvm_run *run, int run_ret,
 {
 	if (!out)
 		return -EINVAL;
-	memset(out, 0, sizeof(*out));
+	clear(out);
 	if (!run || !ctx || !ctx_ok(ctx))
 		return -EINVAL;
 	out->raw_reason = run->exit_reason;

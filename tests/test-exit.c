@@ -67,13 +67,33 @@ static int decode_rx(const struct cca_rmi_rec_exit *rx, const struct cca_exit_ct
 	return cca_exit_decode_rec_exit(rx, ctx, out);
 }
 
+/*
+ * The bytes an exit defines (exit.h): the header, the small union members,
+ * system.data in full, host_call.gprs only when loaded. Everything else may
+ * keep the caller's bytes: the decoder does not clear 300 bytes per exit.
+ */
+static size_t defined_bytes(const struct cca_exit *e)
+{
+	size_t head = offsetof(struct cca_exit, mmio);
+	switch (e->kind) {
+	case CCA_EXIT_SYSTEM_OFF:
+	case CCA_EXIT_SYSTEM_RESET:
+		return head + sizeof(e->system);
+	case CCA_EXIT_HOST_CALL:
+		return (e->flags & CCA_EXIT_F_ARGS_VALID) ? sizeof(*e)
+							  : offsetof(struct cca_exit, host_call.gprs);
+	default:
+		return head + 40;
+	}
+}
+
 static void assert_exit_equal(const struct cca_exit *got, const struct cca_exit *want)
 {
 	assert_int_equal(got->kind, want->kind);
 	assert_int_equal(got->flags, want->flags);
 	assert_int_equal(got->error, want->error);
 	assert_int_equal(got->raw_reason, want->raw_reason);
-	assert_memory_equal(got, want, sizeof(*got));
+	assert_memory_equal(got, want, defined_bytes(want));
 }
 
 /* A KVM exit that must be rejected: UNKNOWN, raw_reason kept, nothing else. */

@@ -180,6 +180,10 @@ struct cca_exit_ctx {
  * CCA_ABI_RUN_EAGAIN; -EINTR is CCA_EXIT_INTR; any other -errno is
  * CCA_EXIT_FATAL (still a successful decode).
  *
+ *  * Only the header and the union member of @out->kind are written; the other
+ * members keep whatever they held (the decoder does not clear the whole
+ * struct on the hot path). system.data is zeroed past ndata.
+ *
  * Return: 0; -CCA_E_BAD_EXIT for an unknown exit reason or system-event
  * type, an MMIO length of 0 or over 8, an MMIO address beyond the IPA
  * space, an empty, wrapping or not wholly protected-half memory-fault

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Description: library benchmarks (issue 6), in one process so that every
+ * number is a ratio against a baseline measured next to it:
+ *   bench-lib decode    cca_exit_decode() + dispatch vs a hand-written switch
+ *                       over the same kvm_run buffers (target <= 1.2x)
+ *   bench-lib allocs    heap allocations in the run loop (target 0)
+ *   bench-lib populate  syscalls per GiB populated per revision (target: the
+ *                       convention's minimum) and wall time vs a raw ioctl loop,
+ *                       both on the simulator
+ * Exit status 0 when the targets are met.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <rmi/cca.h>
+
+#include "internal.h"
+#include "sim/sim.h"
+#include "vmm/sim-vmm.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- heap allocation counter (glibc's entry points behind ours) ---------- */
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+static atomic_long nr_allocs;
+
+void *malloc(size_t n)
+{
+	atomic_fetch_add_explicit(&nr_allocs, 1, memory_order_relaxed);
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t a, size_t b)
+{
+	atomic_fetch_add_explicit(&nr_allocs, 1, memory_order_relaxed);
+	return __libc_calloc(a, b);
+}
+
+void *realloc(void *p, size_t n)
+{
+	atomic_fetch_add_explicit(&nr_allocs, 1, memory_order_relaxed);
+	return __libc_realloc(p, n);
+}
+
+/* ---- decode ------------------------------------------------------------------ */
+
+#define NRUNS 64
+
+static void fill_runs(struct kvm_run *runs, int *rets)
+{
+	memset(runs, 0, NRUNS * sizeof(*runs));
+	for (int i = 0; i < NRUNS; i++) {
+		struct kvm_run *r = &runs[i];
+		rets[i] = 0;
+		switch (i % 5) {
+		case 0:
+		case 1:
+			r->exit_reason = KVM_EXIT_MMIO;
+			r->mmio.phys_addr = 0x9000000 + (uint64_t)i * 8;
+			r->mmio.len = 4;
+			r->mmio.is_write = i % 2;
+			r->mmio.data[0] = (uint8_t)i;
+			break;
+		case 2:
+			r->exit_reason = KVM_EXIT_HYPERCALL;
+			r->hypercall.nr = i % 2 ? CCA_PSCI_CPU_ON_64 : CCA_PSCI_AFFINITY_INFO_64;
+			break;
+		case 3:
+			r->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+			r->system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
+			break;
+		default: {
+			struct cca_kvm_memory_fault mf = { KVM_MEMORY_EXIT_FLAG_PRIVATE,
+							   0x80000000ULL + (uint64_t)i * 4096, 4096 };
+			r->exit_reason = KVM_EXIT_MEMORY_FAULT;
+			memcpy((char *)r + offsetof(struct kvm_run, mmio), &mf, sizeof(mf));
+			rets[i] = -EFAULT;
+		}
+		}
+	}
+}
+
+/* What a VMM's own decoder does: switch on the reason, read the fields. */
+static uint64_t by_hand(const struct kvm_run *r, int ret)
+{
+	if (ret == -EFAULT && r->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+		struct cca_kvm_memory_fault mf;
+		memcpy(&mf, (const char *)r + offsetof(struct kvm_run, mmio), sizeof(mf));
+		return mf.gpa + mf.size + mf.flags;
+	}
+	switch (r->exit_reason) {
+	case KVM_EXIT_MMIO: {
+		uint64_t d = 0;
+		if (r->mmio.len > 8)
+			return 0;
+		memcpy(&d, r->mmio.data, r->mmio.len);
+		return r->mmio.phys_addr + d + r->mmio.is_write;
+	}
+	case KVM_EXIT_HYPERCALL:
+		return r->hypercall.nr;
+	case KVM_EXIT_SYSTEM_EVENT:
+		return r->system_event.type;
+	default:
+		return 0;
+	}
+}
+
+static uint64_t by_lib(const struct kvm_run *r, int ret, const struct cca_exit_ctx *ctx)
+{
+	struct cca_exit e;
+	if (cca_exit_decode(r, ret, ctx, &e))
+		return 0;
+	switch (e.kind) {
+	case CCA_EXIT_MMIO:
+		return e.mmio.ipa + e.mmio.data + e.mmio.is_write;
+	case CCA_EXIT_PSCI:
+		return e.psci.fid;
+	case CCA_EXIT_SYSTEM_OFF:
+		return e.system.type;
+	case CCA_EXIT_RIPAS_CHANGE:
+		return e.ripas.base + e.ripas.size + e.ripas.ripas;
+	default:
+		return 0;
+	}
+}
+
+static int decode(void)
+{
+	static struct kvm_run runs[NRUNS];
+	static int rets[NRUNS];
+	const struct cca_exit_ctx ctx = { .ipa_bits = 33, .revision = CCA_ABI_V13 };
+	const long iters = 200000;
+	double best_hand = 1e9, best_lib = 1e9;
+	volatile uint64_t sink = 0;
+
+	fill_runs(runs, rets);
+	for (int round = 0; round < 5; round++) {
+		double t0 = now();
+		for (long n = 0; n < iters; n++)
+			for (int i = 0; i < NRUNS; i++)
+				sink += by_hand(&runs[i], rets[i]);
+		double t1 = now();
+		for (long n = 0; n < iters; n++)
+			for (int i = 0; i < NRUNS; i++)
+				sink += by_lib(&runs[i], rets[i], &ctx);
+		double t2 = now();
+		best_hand = t1 - t0 < best_hand ? t1 - t0 : best_hand;
+		best_lib = t2 - t1 < best_lib ? t2 - t1 : best_lib;
+	}
+	double per = 1e9 / ((double)iters * NRUNS);
+	printf("decode+dispatch: libcca %.1f ns/exit, hand-written switch %.1f ns/exit, ratio %.2fx\n",
+	       best_lib * per, best_hand * per, best_lib / best_hand);
+	(void)sink;
+	return best_lib <= 1.2 * best_hand ? 0 : 1;
+}
+
+/* ---- allocations in the run loop ---------------------------------------------- */
+
+static int allocs(void)
+{
+	static const char guest[] = "ipa-bits 33\nuart 0x09000000\ncpu 0:\n"
+				    "  repeat 20000\n    mmio write 0x09000000 1 0x41\n"
+				    "    mmio read 0x09000018 4\n  end\n  psci system_off\n";
+	struct sim_vmm_cfg c = { .rev = CCA_ABI_V14, .guest = guest, .nr_cpus = 1 };
+	struct sim_vmm v;
+	struct cca_exit e;
+
+	if (sim_vmm_open(&v, &c) || sim_vmm_build(&v)) {
+		fprintf(stderr, "bench-lib: %s\n", v.err);
+		return 1;
+	}
+	/* The first run activates the realm (that allocates, once). */
+	if (cca_rec_run(v.rec[0], &e))
+		return 1;
+	long before = atomic_load(&nr_allocs), exits = 0;
+	for (;;) {
+		int ret = cca_rec_run(v.rec[0], &e);
+		if (ret)
+			return 1;
+		exits++;
+		if (e.kind == CCA_EXIT_SYSTEM_OFF)
+			break;
+		if (e.kind == CCA_EXIT_MMIO && !e.mmio.is_write)
+			cca_rec_set_mmio_data(v.rec[0], 0);
+	}
+	long n = atomic_load(&nr_allocs) - before;
+	printf("run loop: %ld heap allocations over %ld exits (library and simulator)\n", n, exits);
+	sim_vmm_close(&v);
+	return n == 0 ? 0 : 1;
+}
+
+/* ---- populate ------------------------------------------------------------------- */
+
+struct counting {
+	const struct cca_sys *inner;
+	long ioctls;
+};
+
+static int c_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+{
+	struct counting *c = ctx;
+	c->ioctls++;
+	return c->inner->ops->ioctl(c->inner->ctx, fd, req, arg);
+}
+static int c_open(void *ctx, const char *p, int f)
+{
+	struct counting *c = ctx;
+	return c->inner->ops->open(c->inner->ctx, p, f);
+}
+static int c_close(void *ctx, int fd)
+{
+	struct counting *c = ctx;
+	return c->inner->ops->close(c->inner->ctx, fd);
+}
+static int c_mmap(void *ctx, size_t l, int p, int f, int fd, uint64_t o, void **out)
+{
+	struct counting *c = ctx;
+	return c->inner->ops->mmap(c->inner->ctx, l, p, f, fd, o, out);
+}
+static int c_munmap(void *ctx, void *a, size_t l)
+{
+	struct counting *c = ctx;
+	return c->inner->ops->munmap(c->inner->ctx, a, l);
+}
+static int c_fallocate(void *ctx, int fd, int m, uint64_t o, uint64_t l)
+{
+	struct counting *c = ctx;
+	return c->inner->ops->fallocate(c->inner->ctx, fd, m, o, l);
+}
+static int c_madvise(void *ctx, void *a, size_t l, int adv)
+{
+	struct counting *c = ctx;
+	return c->inner->ops->madvise(c->inner->ctx, a, l, adv);
+}
+static int c_machine(void *ctx, char *b, size_t l)
+{
+	struct counting *c = ctx;
+	return c->inner->ops->machine(c->inner->ctx, b, l);
+}
+static const struct cca_sys_ops counting_ops = { c_open,   c_close,     c_ioctl,   c_mmap,
+						 c_munmap, c_fallocate, c_madvise, c_machine };
+
+#define POP_SIZE (1ULL << 30)
+
+/* A realm with 1 GiB of RAM, built up to the point of populating. */
+static int pop_realm(enum cca_abi_rev rev, struct cca_sim **sim, struct counting *cnt,
+		     struct cca_sys *sys, struct cca_host **host, struct cca_realm **realm)
+{
+	struct cca_sim_options so = { .size = sizeof(so), .revision = rev };
+	struct cca_host_options ho = { .size = sizeof(ho), .flags = CCA_HOST_NO_ENV };
+	struct cca_realm_params rp;
+	struct cca_gic_params gp = { .size = sizeof(gp), .dist_base = 0x08000000,
+				     .redist_base = 0x080a0000 };
+	struct cca_mem_region_params mp = { .size = sizeof(mp), .gpa = 0x80000000, .len = POP_SIZE };
+	struct cca_rec_params p = { .size = sizeof(p), .index = 0 };
+	struct cca_rec *rec;
+
+	if (cca_sim_create(&so, sim, NULL, 0))
+		return -1;
+	cnt->inner = cca_sim_sys(*sim);
+	sys->ops = &counting_ops;
+	sys->ctx = cnt;
+	cca_realm_params_init(&rp);
+	rp.ipa_bits = 33;
+	if (cca_host_open_sys(&ho, sys, host) || cca_realm_create(*host, &rp, realm) ||
+	    cca_realm_gic_create(*realm, &gp) || cca_rec_create(*realm, &p, &rec) ||
+	    cca_mem_region_add(*realm, &mp, NULL))
+		return -1;
+	return 0;
+}
+
+static int populate(void)
+{
+	void *src = mmap(NULL, POP_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
+	int fail = 0;
+	if (src == MAP_FAILED)
+		return 1;
+	for (int rev = CCA_ABI_V12; rev <= CCA_ABI_V15; rev++) {
+		struct cca_sim *sim[2];
+		struct counting cnt[2] = { { 0 }, { 0 } };
+		struct cca_sys sys[2];
+		struct cca_host *host[2];
+		struct cca_realm *realm[2];
+		if (pop_realm((enum cca_abi_rev)rev, &sim[0], &cnt[0], &sys[0], &host[0], &realm[0]) ||
+		    pop_realm((enum cca_abi_rev)rev, &sim[1], &cnt[1], &sys[1], &host[1], &realm[1]))
+			return 1;
+		/* libcca */
+		long before = cnt[0].ioctls;
+		double t0 = now();
+		int ret = cca_mem_populate(realm[0], 0x80000000, src, POP_SIZE, CCA_POPULATE_MEASURE);
+		double t_lib = now() - t0;
+		long calls = cnt[0].ioctls - before;
+		/* the raw loop a VMM would write, same chunking, same simulator */
+		const struct cca_abi_desc *abi = cca_abi_desc((enum cca_abi_rev)rev);
+		struct kvm_arm_rmi_populate a = { .base = 0x80000000, .size = POP_SIZE,
+						  .source_uaddr = (uintptr_t)src, .flags = 1 };
+		t0 = now();
+		while (a.size && !ret) {
+			int r = sys[1].ops->ioctl(sys[1].ctx, cca_realm_vm_fd(realm[1]), abi->populate_req,
+						  &a);
+			if (r < 0) {
+				ret = r;
+			} else if (abi->populate_conv == CCA_POPULATE_RETURNS_BYTES) {
+				a.base += (uint64_t)r;
+				a.source_uaddr += (uint64_t)r;
+				a.size -= (uint64_t)r;
+			}
+		}
+		double t_raw = now() - t0;
+		printf("populate 1 GiB %s: %ld ioctl(s), libcca %.3f s, raw loop %.3f s, ratio %.2fx%s\n",
+		       cca_abi_rev_name((enum cca_abi_rev)rev), calls, t_lib, t_raw, t_lib / t_raw,
+		       ret ? " (failed)" : "");
+		fail |= ret != 0 || calls != 1;
+		for (int i = 0; i < 2; i++) {
+			cca_realm_destroy(realm[i]);
+			cca_host_close(host[i]);
+			cca_sim_destroy(sim[i]);
+		}
+	}
+	munmap(src, POP_SIZE);
+	return fail;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "decode") == 0)
+		return decode();
+	if (argc == 2 && strcmp(argv[1], "allocs") == 0)
+		return allocs();
+	if (argc == 2 && strcmp(argv[1], "populate") == 0)
+		return populate();
+	fprintf(stderr, "usage: bench-lib decode|allocs|populate\n");
+	return 2;
+}
