@@ -440,6 +440,9 @@ static void parse_errors_have_line_and_column(void **state)
 	/* A NUL byte inside the text (the length says where it ends). */
 	static const char nul[] = "cpu 0:\nidle \0\n";
 	check_err(nul, sizeof(nul) - 1, 2, 6, "unexpected byte 0x00");
+	/* ... also inside a comment, which is otherwise skipped unread (found by fuzzing). */
+	static const char nul_comment[] = "cpu 0:\nidle # a\0b\n";
+	check_err(nul_comment, sizeof(nul_comment) - 1, 2, 9, "unexpected byte 0x00");
 	/* Error positions count bytes, a tab is one column. */
 	bad("cpu 0:\n\t\tfrob\n", 2, 3, "unknown statement");
 	/* The error structure may be omitted. */

@@ -315,6 +315,12 @@ static int lex(struct parser *p, struct tok *t)
 		i++;
 	memset(t, 0, sizeof(*t));
 	t->col = col_of(p, i);
+	if (i < p->le && s[i] == '#') {
+		/* A comment is skipped unread, but a script contains no NUL byte anywhere. */
+		const char *nul = memchr(s + i, '\0', p->le - i);
+		if (nul)
+			return perr(p, p->line, col_of(p, (size_t)(nul - s)), "unexpected byte 0x00");
+	}
 	if (i >= p->le || s[i] == '#') {
 		t->t = T_EOL;
 		t->end = t->col;
