@@ -93,6 +93,17 @@ struct cca_rec {
 	enum cca_power power;
 	uint32_t psci_pending_fn; /* enum cca_psci_fn; 0 = none */
 	uint64_t psci_pending_target;
+	/*
+	 * A cca_psci_cpu_on() got past its point of no return (the completion,
+	 * or on v14+ the x0 that tells KVM SUCCESS) but failed after it: the
+	 * same call made again finishes it; until then neither this REC nor
+	 * (while @cpu_on_start) the target may run.
+	 */
+	bool cpu_on_owed;
+	bool cpu_on_x0_done;
+	bool cpu_on_start;      /* the target still needs KVM_SET_MP_STATE(RUNNABLE) */
+	int64_t cpu_on_x0;
+	uint64_t cpu_on_target;
 	/* owned by the REC's thread */
 	uint32_t last_exit;      /* enum cca_exit_kind of the last run */
 	uint32_t last_mmio_read; /* last exit was an MMIO read */

@@ -39,11 +39,14 @@ int cca_psci_check_run(struct cca_rec *rec)
 {
 	struct cca_realm *r = rec->realm;
 
-	if (rec->psci_pending_fn)
+	if (rec->psci_pending_fn || rec->cpu_on_owed)
 		return -CCA_E_PSCI_PENDING;
 	for (unsigned int i = 0; i < r->nr_created; i++) {
 		const struct cca_rec *s = r->recs[i];
 		if (s->psci_pending_fn && s->psci_pending_target == rec->mpidr)
+			return -CCA_E_PSCI_TARGET_PENDING;
+		/* KVM still has it stopped: its KVM_RUN would wait for good. */
+		if (s->cpu_on_owed && s->cpu_on_start && s->cpu_on_target == rec->mpidr)
 			return -CCA_E_PSCI_TARGET_PENDING;
 	}
 	return 0;
@@ -136,25 +139,46 @@ CCA_EXPORT int cca_psci_cpu_on(struct cca_rec *src, const struct cca_exit *e, in
 		ret = -CCA_E_PSCI_TARGET;
 		goto out;
 	}
-	bool already_on = tgt->power == CCA_POWER_ON;
-	bool accept = already_on || !deny;
-	if (manual) {
-		ret = complete_locked(src, e->psci.target_mpidr,
-				      accept ? CCA_PSCI_RET_SUCCESS : CCA_PSCI_RET_DENIED);
+	if (src->cpu_on_owed) {
+		/* An earlier call completed this CPU_ON but failed after: finish that one. */
+		if (src->cpu_on_target != e->psci.target_mpidr) {
+			ret = -CCA_E_PSCI_TARGET;
+			goto out;
+		}
+	} else {
+		bool already_on = tgt->power == CCA_POWER_ON;
+		bool accept = already_on || !deny;
+		if (manual) {
+			ret = complete_locked(src, e->psci.target_mpidr,
+					      accept ? CCA_PSCI_RET_SUCCESS : CCA_PSCI_RET_DENIED);
+			if (ret)
+				goto out; /* still pending: the call can be made again */
+		}
+		/* v14+: KVM derives the completion status from this x0. */
+		src->cpu_on_x0 = !accept ? CCA_PSCI_RET_DENIED
+				 : already_on ? CCA_PSCI_RET_ALREADY_ON
+					      : CCA_PSCI_RET_SUCCESS;
+		src->cpu_on_target = e->psci.target_mpidr;
+		src->cpu_on_start = accept && !already_on;
+		src->cpu_on_x0_done = false;
+		src->cpu_on_owed = manual; /* the completion is done: no way back */
+	}
+	if (!src->cpu_on_x0_done) {
+		ret = cca_rec_write_x0(src, (uint64_t)src->cpu_on_x0);
 		if (ret)
 			goto out;
+		src->cpu_on_x0_done = true;
+		src->cpu_on_owed = true; /* v14+: the caller's next entry completes with it */
 	}
-	/* v14+: KVM derives the completion status from this x0. */
-	int64_t x0 = !accept ? CCA_PSCI_RET_DENIED
-		     : already_on ? CCA_PSCI_RET_ALREADY_ON
-				  : CCA_PSCI_RET_SUCCESS;
-	ret = cca_rec_write_x0(src, (uint64_t)x0);
-	if (ret || !accept || already_on)
-		goto out;
-	struct kvm_mp_state mp = { .mp_state = CCA_KVM_MP_STATE_RUNNABLE };
-	ret = sys_ioctl(r->sys, tgt->fd, KVM_SET_MP_STATE, &mp);
-	if (!ret)
+	if (src->cpu_on_start) {
+		struct kvm_mp_state mp = { .mp_state = CCA_KVM_MP_STATE_RUNNABLE };
+		ret = sys_ioctl(r->sys, tgt->fd, KVM_SET_MP_STATE, &mp);
+		if (ret)
+			goto out;
 		tgt->power = CCA_POWER_ON;
+		src->cpu_on_start = false;
+	}
+	src->cpu_on_owed = false;
 out:
 	pthread_mutex_unlock(&r->lock);
 	return ret;

@@ -58,9 +58,16 @@ int cca_psci_complete(struct cca_rec *source, uint64_t target_mpidr, int32_t sta
  * RMM starts the target at the guest's entry point with its context ID;
  * the host cannot set them.
  *
+ * A kernel error after the completion (writing x0, KVM_SET_MP_STATE) leaves
+ * the call unfinished: making the same call again finishes it, and until
+ * then cca_rec_run() refuses the caller (-CCA_E_PSCI_PENDING) and a target
+ * still to be started (-CCA_E_PSCI_TARGET_PENDING), whose KVM_RUN would
+ * otherwise wait for good.
+ *
  * Return: 0; -EINVAL @exit is not a CPU_ON of @source; -CCA_E_PSCI_TARGET
- * unknown target (nothing was sent; on v12/v13 the caller cannot resume);
- * errors of cca_psci_complete(); -errno.
+ * unknown target (nothing was sent; on v12/v13 the caller cannot resume),
+ * or not the target of the unfinished call; errors of cca_psci_complete()
+ * (still pending: make the call again); -errno.
  * Context: thread-safe.
  */
 int cca_psci_cpu_on(struct cca_rec *source, const struct cca_exit *exit, int deny);
