@@ -820,6 +820,37 @@ static void psci_kernel_missing_target(void **state)
 	}
 }
 
+/* A kvm_run mapping outlives its vCPU fd and its VM, as in KVM; the last munmap frees it. */
+static void run_page_outlives_fds(void **state)
+{
+	struct kx k;
+	void *p = NULL, *q = NULL;
+	(void)state;
+	kx_open(&k, CCA_ABI_V13, off_guest);
+	mkvm(&k, true);
+	int vcpu = ioi(&k, k.vm, KVM_CREATE_VCPU, 0);
+	assert_true(vcpu >= 0);
+	int size = ioi(&k, k.kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	assert_true(size > 0);
+	assert_int_equal(k.sys->ops->mmap(k.sys->ctx, (size_t)size, PROT_READ | PROT_WRITE,
+					  MAP_SHARED, vcpu, 0, &p),
+			 0);
+	assert_int_equal(k.sys->ops->mmap(k.sys->ctx, (size_t)size, PROT_READ | PROT_WRITE,
+					  MAP_SHARED, vcpu, 0, &q),
+			 0);
+	assert_ptr_equal(p, q);
+	assert_int_equal(k.sys->ops->close(k.sys->ctx, vcpu), 0);
+	assert_int_equal(k.sys->ops->close(k.sys->ctx, k.vm), 0);
+	/* Still mapped: writable, and owned by the simulator until the last munmap. */
+	((struct kvm_run *)p)->immediate_exit = 1;
+	assert_true(cca_sim_owns_map(k.sim, p));
+	assert_int_equal(k.sys->ops->munmap(k.sys->ctx, p, (size_t)size), 0);
+	assert_true(cca_sim_owns_map(k.sim, p));
+	assert_int_equal(k.sys->ops->munmap(k.sys->ctx, q, (size_t)size), 0);
+	assert_false(cca_sim_owns_map(k.sim, p));
+	kx_close(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -835,6 +866,7 @@ int main(void)
 		cmocka_unit_test(psci_order),
 		cmocka_unit_test(psci_kernel_cpu_on),
 		cmocka_unit_test(psci_kernel_missing_target),
+		cmocka_unit_test(run_page_outlives_fds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,6 +83,7 @@ struct svcpu {
 	unsigned int id;
 	int fd; /* -1 once closed */
 	struct kvm_run *run;
+	int run_maps; /* user mappings of the kvm_run page (mmap minus munmap) */
 	bool inited, stopped, sve_final, running, pmu_irq, pmu_init;
 	uint32_t features;
 	uint64_t x[31], pc, dfr0, pmcr, vls[8];
@@ -132,6 +133,7 @@ struct cca_sim {
 	pthread_cond_t cond;
 	struct hmap files; /* fd -> struct sfile * */
 	struct hmap maps;  /* kvm_run address -> vcpu */
+	struct hmap orphans; /* kvm_run address -> mappings left after its VM went away */
 	int next_fd;
 	uint64_t next_pa;
 	struct cca_sim_fd_ops fdops;
@@ -1406,9 +1408,14 @@ static void vm_free(struct cca_sim *s, struct svm *vm)
 		rmm_realm_destroy(&s->rmm, vm->rd);
 	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		hmap_del(&s->maps, (uint64_t)(uintptr_t)vm->vcpus[i]->run);
-		free(vm->vcpus[i]->run);
-		free(vm->vcpus[i]);
+		struct svcpu *v = vm->vcpus[i];
+		hmap_del(&s->maps, (uint64_t)(uintptr_t)v->run);
+		/* As in KVM, a mapping outlives its fd and VM: the page goes at the last munmap. */
+		if (v->run_maps > 0 && !hmap_put(&s->orphans, (uint64_t)(uintptr_t)v->run,
+						 (uint64_t)v->run_maps))
+			v->run = NULL;
+		free(v->run);
+		free(v);
 	}
 	free(vm->vcpus);
 	free(vm->slots);
@@ -1525,7 +1532,9 @@ static int sim_mmap(void *ctx, size_t len, int prot, int flags, int fd, uint64_t
 	struct sfile *f = file_of(s, fd);
 	int ret = -ENODEV;
 	if (f && f->kind == F_VCPU && off == 0 && len <= RUN_MMAP_SIZE) {
-		*out = ((struct svcpu *)f->obj)->run;
+		struct svcpu *v = f->obj;
+		*out = v->run;
+		v->run_maps++;
 		ret = 0;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -1534,8 +1543,27 @@ static int sim_mmap(void *ctx, size_t len, int prot, int flags, int fd, uint64_t
 
 static int sim_munmap(void *ctx, void *addr, size_t len)
 {
-	if (cca_sim_owns_map(ctx, addr))
-		return 0; /* the kvm_run page lives as long as its vCPU */
+	struct cca_sim *s = ctx;
+	uint64_t key = (uint64_t)(uintptr_t)addr, *n;
+	int owned = 1;
+
+	pthread_mutex_lock(&s->lock);
+	uint64_t *vp = hmap_get(&s->maps, key);
+	if (vp) {
+		struct svcpu *v = (struct svcpu *)(uintptr_t)*vp;
+		if (v->run_maps > 0)
+			v->run_maps--; /* the page lives as long as its vCPU */
+	} else if ((n = hmap_get(&s->orphans, key))) {
+		if (--*n == 0) {
+			hmap_del(&s->orphans, key);
+			free(addr);
+		}
+	} else {
+		owned = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (owned)
+		return 0;
 	return munmap(addr, len) < 0 ? -errno : 0;
 }
 
@@ -1700,6 +1728,7 @@ CCA_EXPORT int cca_sim_create(const struct cca_sim_options *in, struct cca_sim *
 	pthread_cond_init(&s->cond, NULL);
 	hmap_init(&s->files);
 	hmap_init(&s->maps);
+	hmap_init(&s->orphans);
 	s->sys.ops = &sim_ops;
 	s->sys.ctx = s;
 	*out = s;
@@ -1723,6 +1752,9 @@ CCA_EXPORT void cca_sim_destroy(struct cca_sim *s)
 	rmm_fini(&s->rmm);
 	hmap_free(&s->files);
 	hmap_free(&s->maps);
+	for (size_t it = 0; hmap_next(&s->orphans, &it, &k, &v);)
+		free((void *)(uintptr_t)k);
+	hmap_free(&s->orphans);
 	sim_guest_free(s->guest);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
@@ -1783,7 +1815,8 @@ int cca_sim_owns_fd(struct cca_sim *s, int fd)
 int cca_sim_owns_map(struct cca_sim *s, const void *addr)
 {
 	pthread_mutex_lock(&s->lock);
-	int r = hmap_get(&s->maps, (uint64_t)(uintptr_t)addr) != NULL;
+	int r = hmap_get(&s->maps, (uint64_t)(uintptr_t)addr) != NULL ||
+		hmap_get(&s->orphans, (uint64_t)(uintptr_t)addr) != NULL;
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
