@@ -4,7 +4,9 @@
 # Install the Debian 12 packages libcca needs, and only those that are missing.
 #
 #   scripts/setup.sh                everything scripts/test.sh needs: gcc, clang,
-#                                   the arm64 cross toolchain, libraries and QEMU
+#                                   clang's libFuzzer/sanitizer runtimes, the arm64
+#                                   cross toolchain, libraries, QEMU, dtc and
+#                                   abigail-tools (abidw/abidiff, the ABI check)
 #   scripts/setup.sh --native-only  the native gcc build only (scripts/run.sh)
 #
 # As root it runs apt-get. Otherwise it prints the one command line that would
@@ -13,7 +15,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 native_pkgs=(meson ninja-build pkg-config gcc libfdt-dev libcmocka-dev libssl-dev)
-test_pkgs=(clang gcc-aarch64-linux-gnu qemu-user-static device-tree-compiler)
+# libclang-rt-14-dev (only recommended by clang): libFuzzer and clang's
+# sanitizer runtimes, for the fuzz configuration. abigail-tools: abidiff, for
+# the 'abi' test suite (abi/check.sh); without it that suite skips.
+test_pkgs=(clang libclang-rt-14-dev gcc-aarch64-linux-gnu qemu-user-static device-tree-compiler
+	abigail-tools)
 # Installed in their own apt-get call, after arm64 is added to dpkg. Debian 12's
 # libfdt-dev is not Multi-Arch: same (libfdt-dev:arm64 would remove the native
 # one), so the cross build links libfdt1:arm64's libfdt.so.1 and uses the

@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Install what is missing, then build and test libcca in four configurations:
+# Install what is missing, then build and test libcca in these configurations,
+# each in its own build directory:
 #
 #   build/gcc      gcc, -Werror
 #   build/clang    clang, -Werror
 #   build/asan     gcc, AddressSanitizer + UndefinedBehaviorSanitizer
+#   build/tsan     gcc, ThreadSanitizer (TSAN_OPTIONS=halt_on_error=1): the whole
+#                  suite, the vCPU-thread tests (test-psci, test-sim, test-sim-kvm,
+#                  cca-launch, ...) among it; the LD_PRELOAD tests skip, as in asan
 #   build/aarch64  cross-built for arm64 (cross/aarch64-linux-gnu.ini), run under qemu-aarch64-static
+#   build/fuzz     clang, -Dfuzz=true: the libFuzzer harnesses for a bounded time
+#                  (meson test --suite fuzz); only when meson_options.txt has 'fuzz'
 #
 # Every configuration runs even when an earlier one fails. The last line is
 # "N passed, N failed, N skipped", summed over all configurations from each
 # build/*/meson-logs/testlog.json; a configuration that does not build counts
 # as one failure. Exits non-zero if anything failed or if no test passed.
+#
+#   scripts/test.sh [CONFIG...]   only these configurations (default: all)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,17 +28,36 @@ scripts/setup.sh
 # QEMU must use the multiarch loader and libraries, not a sysroot prefix.
 unset QEMU_LD_PREFIX
 
-configs=(gcc clang asan aarch64)
+configs=(gcc clang asan tsan aarch64)
+if grep -q "option('fuzz'" meson_options.txt; then
+	configs+=(fuzz)
+fi
+if (($#)); then
+	for c in "$@"; do
+		[[ " ${configs[*]} " == *" $c "* ]] || {
+			echo "test.sh: unknown configuration '$c' (${configs[*]})" >&2
+			exit 2
+		}
+	done
+	configs=("$@")
+fi
 declare -A setup_args=(
 	[gcc]="-Dwerror=true"
 	[clang]="-Dwerror=true"
 	[asan]="-Db_sanitize=address,undefined -Db_lundef=false"
+	[tsan]="-Db_sanitize=thread -Db_lundef=false"
 	[aarch64]="-Dwerror=true --cross-file cross/aarch64-linux-gnu.ini"
+	[fuzz]="-Dfuzz=true -Db_lundef=false"
 )
 # Compilers, fixed at the first setup of each directory.
-declare -A compilers=([gcc]="CC=gcc" [clang]="CC=clang CXX=clang++" [asan]="CC=gcc" [aarch64]="")
+declare -A compilers=([gcc]="CC=gcc" [clang]="CC=clang CXX=clang++" [asan]="CC=gcc"
+	[tsan]="CC=gcc" [aarch64]="" [fuzz]="CC=clang CXX=clang++")
 # Slower under QEMU and the sanitizers.
-declare -A timeout_mult=([gcc]=1 [clang]=1 [asan]=3 [aarch64]=5)
+declare -A timeout_mult=([gcc]=1 [clang]=1 [asan]=3 [tsan]=5 [aarch64]=5 [fuzz]=2)
+# What `meson test` runs (default: every test except benchmarks).
+declare -A test_args=([fuzz]="--suite fuzz")
+# A data race, a lock-order inversion or a thread leak fails the test at once.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 
 # build CONFIG: configure (once) and compile build/CONFIG; returns non-zero on failure.
 build()
@@ -61,11 +88,15 @@ for c in "${configs[@]}"; do
 	fi
 	# Failures are counted in the summary; go on with the next configuration.
 	rc=0
-	meson test -C "build/$c" --print-errorlogs --timeout-multiplier "${timeout_mult[$c]}" || rc=$?
+	read -r -a targs <<<"${test_args[$c]:-}"
+	meson test -C "build/$c" --print-errorlogs --timeout-multiplier "${timeout_mult[$c]}" \
+		"${targs[@]}" || rc=$?
 	status+=("$c:$rc")
+	echo "===== $c: done at $((SECONDS / 60))m$((SECONDS % 60))s"
 done
 
 echo
+echo "wall time: $((SECONDS / 60))m$((SECONDS % 60))s"
 python3 - "${status[@]}" <<'EOF'
 import json
 import os
