@@ -6,6 +6,7 @@
 #ifndef LIBCCA_INTERNAL_H
 #define LIBCCA_INTERNAL_H
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,6 +19,14 @@
 #include "sys.h"
 
 #define CCA_EXPORT __attribute__((visibility("default")))
+
+/* The guest_memfd hole punch (fallocate(2)), where <fcntl.h> does not say it. */
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE 0x01
+#endif
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#endif
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CCA_PRINTF(f, a) __attribute__((format(printf, f, a)))
 

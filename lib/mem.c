@@ -11,13 +11,6 @@
 
 #include "internal.h"
 
-#ifndef FALLOC_FL_KEEP_SIZE
-#define FALLOC_FL_KEEP_SIZE 0x01
-#endif
-#ifndef FALLOC_FL_PUNCH_HOLE
-#define FALLOC_FL_PUNCH_HOLE 0x02
-#endif
-
 /* Consecutive EINTRs without progress tolerated before POPULATE gives up with -EINTR. */
 #define POPULATE_EINTR_MAX 1000
 /* Bounce buffer for unaligned sources. */

@@ -31,13 +31,6 @@
 #include "rmm.h"
 #include "sim.h"
 
-#ifndef FALLOC_FL_KEEP_SIZE
-#define FALLOC_FL_KEEP_SIZE 0x01
-#endif
-#ifndef FALLOC_FL_PUNCH_HOLE
-#define FALLOC_FL_PUNCH_HOLE 0x02
-#endif
-
 #define RUN_MMAP_SIZE (3 * 4096)
 #define SIM_MAX_VCPUS 512
 #define SIM_UART_BASE 0x09000000ULL

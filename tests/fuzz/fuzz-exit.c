@@ -17,14 +17,7 @@
 #include <rmi/cca.h>
 #include <rmi/rmi.h>
 #include <rmi/uapi.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                  \
-	do {                      \
-		if (!(c))         \
-			abort();  \
-	} while (0)
+#include "fuzz.h"
 
 static const int run_rets[] = { 0, -EFAULT, -EAGAIN, -EINTR, -ENXIO, -EINVAL, -ENOEXEC, 1 };
 static const enum cca_abi_rev revs[] = { CCA_ABI_V12, CCA_ABI_V13, CCA_ABI_V14, CCA_ABI_V15,

@@ -19,14 +19,7 @@
 #include <rmi/rmi.h>
 
 #include "sim/guest.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                  \
-	do {                      \
-		if (!(c))         \
-			abort();  \
-	} while (0)
+#include "fuzz.h"
 
 #define MAX_STEPS 256
 #define MAX_CPUS 4

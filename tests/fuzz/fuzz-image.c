@@ -16,14 +16,7 @@
 #include <string.h>
 
 #include <rmi/cca.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                  \
-	do {                      \
-		if (!(c))         \
-			abort();  \
-	} while (0)
+#include "fuzz.h"
 
 #define PARAMS 16
 

@@ -21,16 +21,9 @@
 #include <string.h>
 
 #include "launch-options.h"
+#include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                  \
-	do {                      \
-		if (!(c))         \
-			abort();  \
-	} while (0)
-
 #define MAX_ARGS 32
 #define PREFIX "fuzz: "
 

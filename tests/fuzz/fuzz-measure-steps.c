@@ -17,11 +17,10 @@
 int cca_measure_main(int argc, char **argv);
 #define main cca_measure_main
 #include "cca-measure.c"
+#include "fuzz.h"
 #undef main
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define MAX_GRANULES 64
 
 static char dir[] = "/tmp/cca-fuzz-steps-XXXXXX";
