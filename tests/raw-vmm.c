@@ -656,18 +656,55 @@ static void *vcpu_thread(void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: raw-vmm [--psci-user] [--timeout SECONDS] [NR_VCPUS]\n");
+	fprintf(stderr, "usage: raw-vmm [--psci-user] [--break-order] [--timeout SECONDS] [NR_VCPUS]\n");
 	exit(1);
+}
+
+/*
+ * --break-order: the ordering mistakes a VMM can make, sent raw; each must
+ * fail with the errno the kernel gives (kvm-realm-uapi.md §4.3, §12.2). The
+ * guest (CCA_SIM_GUEST) must start with a CPU_ON from vCPU 0 to vCPU 1.
+ */
+static int break_order(void)
+{
+	struct vcpu *v0 = &m.vcpus[0];
+	struct rv_populate p = { .base = RAM_BASE + 16 * PAGE, .size = PAGE,
+				 .source_uaddr = (uintptr_t)m.shared };
+
+	if (ioctl(v0->fd, KVM_RUN, 0UL) < 0)
+		die("first KVM_RUN: %s", strerror(errno));
+	if (v0->run->exit_reason != KVM_EXIT_HYPERCALL || v0->run->hypercall.nr != 0xC4000003)
+		die("expected the guest's CPU_ON, got exit %u", v0->run->exit_reason);
+	if (m.rev <= 13) {
+		/* The caller re-entered before its completion: ENXIO. */
+		errno = 0;
+		if (ioctl(v0->fd, KVM_RUN, 0UL) != -1 || errno != ENXIO)
+			die("source run before its PSCI completion: %s, expected ENXIO", strerror(errno));
+		printf("raw-vmm: source before completion: ENXIO\n");
+	}
+	errno = 0;
+	if (ioctl(m.vm, m.rev == 12 ? RV_POPULATE_V12 : RV_POPULATE_V13, &p) != -1 || errno != EBUSY)
+		die("populate after the first run: %s, expected EBUSY", strerror(errno));
+	printf("raw-vmm: populate after the first run: EBUSY\n");
+	errno = 0;
+	if (ioctl(m.vm, KVM_CREATE_VCPU, (unsigned long)m.nr) != -1 || errno != EBUSY)
+		die("vCPU after the first run: %s, expected EBUSY", strerror(errno));
+	printf("raw-vmm: vCPU after the first run: EBUSY\n");
+	printf("raw-vmm: ordering mistakes refused as the kernel does\n");
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	unsigned int timeout = 60;
+	bool order = false;
 
 	m.nr = 1;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--psci-user")) {
 			m.psci_user = true;
+		} else if (!strcmp(argv[i], "--break-order")) {
+			order = true;
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
 			timeout = (unsigned int)strtoul(argv[++i], NULL, 0);
 		} else if (argv[i][0] >= '1' && argv[i][0] <= '9') {
@@ -701,6 +738,8 @@ int main(int argc, char **argv)
 	printf("raw-vmm: %u vCPU%s, PSCI in %s\n", m.nr, m.nr == 1 ? "" : "s",
 	       m.psci_user ? "user space" : "the kernel");
 	build();
+	if (order)
+		return break_order();
 
 	/* Every thread starts at once; the powered-off ones wait in KVM_RUN. */
 	pthread_barrier_init(&m.go, NULL, m.nr + 1);

@@ -48,12 +48,13 @@ run_vmm()
 	shift 3
 	if [ -n "${MESON_EXE_WRAPPER:-}" ]; then
 		# shellcheck disable=SC2086 # the wrapper is a command line
-		env -u LD_PRELOAD -u CCA_SIM_GUEST -u CCA_KVM_PATH -u CCA_SIM_TRACE \
+		env -u LD_PRELOAD -u CCA_KVM_PATH -u CCA_SIM_TRACE \
+			CCA_SIM_GUEST="${guest_file:-}" \
 			CCA_ABI_REVISION="$rev" CCA_SIM_RIM_FILE="$rimf" \
 			QEMU_SET_ENV="LD_PRELOAD=$lib" \
 			$MESON_EXE_WRAPPER "$vmm" "$@" >"$out" 2>&1
 	else
-		env -u CCA_SIM_GUEST -u CCA_KVM_PATH -u CCA_SIM_TRACE \
+		env -u CCA_KVM_PATH -u CCA_SIM_TRACE CCA_SIM_GUEST="${guest_file:-}" \
 			CCA_ABI_REVISION="$rev" CCA_SIM_RIM_FILE="$rimf" LD_PRELOAD="$lib" \
 			"$vmm" "$@" >"$out" 2>&1
 	fi
@@ -144,7 +145,31 @@ rim()
 	echo "ok: RIMs stable; v13 = v14 = v15 != v12"
 }
 
+# order REV: raw-vmm --break-order makes the ordering mistakes a VMM can make;
+# the "kernel" must refuse each with the real errno (ENXIO on v12/v13 for a
+# source run before its completion, EBUSY for populate and vCPU creation
+# after the first run).
+order()
+{
+	rev=$1
+	guest_file=$tmp/order.cca
+	printf 'ipa-bits 33\ncpu 0:\n  psci cpu_on 0x1 0x80000000 7 expect 0\n  psci system_off\n' \
+		>"$guest_file"
+	out=$tmp/out
+	run_vmm "$rev" "$tmp/rim" "$out" --psci-user --break-order 2 || fail "raw-vmm --break-order failed"
+	expect "populate after the first run: EBUSY"
+	expect "vCPU after the first run: EBUSY"
+	case $rev in
+	v12 | v13) expect "source before completion: ENXIO" ;;
+	esac
+	echo "PASS: order $rev"
+}
+
 case $mode in
+order)
+	[ $# -eq 1 ] || { echo "order needs REV" >&2; exit 1; }
+	order "$@"
+	;;
 boot)
 	[ $# -eq 3 ] || { echo "boot needs REV NR_VCPUS kernel|user" >&2; exit 1; }
 	boot "$@"
