@@ -180,7 +180,7 @@ struct cca_exit_ctx {
  * CCA_ABI_RUN_EAGAIN; -EINTR is CCA_EXIT_INTR; any other -errno is
  * CCA_EXIT_FATAL (still a successful decode).
  *
- *  * Only the header and the union member of @out->kind are written; the other
+ * Only the header and the union member of @out->kind are written; the other
  * members keep whatever they held (the decoder does not clear the whole
  * struct on the hot path). system.data is zeroed past ndata.
  *

@@ -74,13 +74,19 @@ struct cca_rec *cca_rec_get(struct cca_realm *realm, unsigned int index);
 
 /**
  * cca_rec_index() - vcpu_id of a REC
- * @rec: a REC
+ * @rec: a REC (not NULL)
+ *
+ * Return: the vCPU index given to cca_rec_create().
+ * Context: any thread.
  */
 unsigned int cca_rec_index(const struct cca_rec *rec);
 
 /**
  * cca_rec_mpidr() - MPIDR of a REC, as KVM computes it
- * @rec: a REC
+ * @rec: a REC (not NULL)
+ *
+ * Return: the affinity value a guest's PSCI calls name this vCPU by.
+ * Context: any thread.
  */
 uint64_t cca_rec_mpidr(const struct cca_rec *rec);
 
@@ -90,18 +96,29 @@ uint64_t cca_rec_mpidr(const struct cca_rec *rec);
  *
  * Aff0 = index[3:0], Aff1 = index[11:4], Aff2 = index[19:12], which makes
  * the RMM's REC index equal to @index.
+ *
+ * Return: the MPIDR affinity value (Aff3 and the RES1 bit clear).
+ * Context: any thread; pure.
  */
 uint64_t cca_mpidr_of_index(unsigned int index);
 
 /**
  * cca_rec_fd() - the vCPU fd
- * @rec: a REC
+ * @rec: a REC (not NULL)
+ *
+ * Return: the fd; owned by the realm, do not close it.
+ * Context: any thread.
  */
 int cca_rec_fd(const struct cca_rec *rec);
 
 /**
  * cca_rec_kvm_run() - the vCPU's mapped struct kvm_run
- * @rec: a REC
+ * @rec: a REC (not NULL)
+ *
+ * Return: the mapping; valid until the realm is destroyed. Writing
+ * immediate_exit from another thread (with a signal on real KVM) is how a
+ * VMM stops a vCPU that is blocked in cca_rec_run().
+ * Context: any thread.
  */
 struct kvm_run *cca_rec_kvm_run(struct cca_rec *rec);
 
