@@ -644,20 +644,9 @@ check "--version: cca-measure (libcca) VERSION" eval 'echo "$v" | grep -q "^cca-
 # ---- launch options: the plan cca-launch builds ------------------------------------
 # (tests/test-launcher.sh checks the same RIM against cca-launch and the simulator.)
 
-# A small arm64 Image, as tests/test-launcher.sh makes it: 64-byte header
-# (b +64, text_offset 0, image_size 0x2000, flags 0xa, magic "ARM\x64"), a
-# payload, zero padding to 8 KiB.
+# The small arm64 Image both program tests use (tests/make-test-image.sh).
 kernel=$tmp/Image
-{
-	printf '\020\000\000\024\000\000\000\000'
-	printf '\000\000\000\000\000\000\000\000'
-	printf '\000\040\000\000\000\000\000\000'
-	printf '\012\000\000\000\000\000\000\000'
-	printf '\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
-	printf 'ARM\144\000\000\000\000'
-	printf 'libcca test kernel payload\n'
-	head -c $((8192 - 64 - 27)) /dev/zero
-} >"$kernel"
+"$(dirname "$0")/make-test-image.sh" "$kernel"
 initrd=$tmp/initrd
 printf 'a small initrd for cca-measure tests\n' >"$initrd"
 sha256() { sha256sum "$1" | cut -d' ' -f1; }

@@ -62,20 +62,9 @@ cross_check() {
 	result "cca-measure $name: the launcher's expected and simulated RIM" $ok
 }
 
-# A small arm64 Image: 64-byte header (b +64, text_offset 0, image_size
-# 0x2000, flags 0xa: little-endian, 4 KiB pages, anywhere; magic "ARM\x64"),
-# a payload, zero padding to 8 KiB.
+# The small arm64 Image both program tests use (tests/make-test-image.sh).
 kernel=$tmp/Image
-{
-	printf '\020\000\000\024\000\000\000\000'
-	printf '\000\000\000\000\000\000\000\000'
-	printf '\000\040\000\000\000\000\000\000'
-	printf '\012\000\000\000\000\000\000\000'
-	printf '\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
-	printf 'ARM\144\000\000\000\000'
-	printf 'libcca test kernel payload\n'
-	head -c $((8192 - 64 - 27)) /dev/zero
-} >"$kernel"
+"$(dirname "$0")/make-test-image.sh" "$kernel"
 initrd=$tmp/initrd
 printf 'a small initrd for cca-launch tests\n' >"$initrd"
 
