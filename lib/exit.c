@@ -4,8 +4,10 @@
  * RmiRecExit, into one struct cca_exit; names and a one-line trace format.
  *
  * Everything here is pure: no allocation, no system calls, no printing.
- * Every decoder path writes the whole of *out (zeroed first), so a caller
- * never sees stale bytes from a previous exit.
+ * cca_exit_decode() is on every VMM's run loop: it writes the header and
+ * every field of the one union member the exit defines, and nothing else
+ * (bench-exit measures it against a hand-written switch).
+ * cca_exit_decode_rec_exit() is not hot and zeroes the whole of *out first.
  *
  * Sources: kvm-realm-uapi.md §8.1, §8.7, §9, §12; rmi-spec.md §5, §6.2,
  * §11.1.
@@ -15,6 +17,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <rmi/exit-inline.h>
 
 #include "internal.h"
 
@@ -28,253 +32,12 @@
 #define HPFAR_FIPA(hpfar) (((hpfar) >> 4) & ((1ULL << 40) - 1))
 #define GRANULE_OFFSET_MASK 0xfffULL
 
-/* The largest errno; anything below -ERRNO_MAX is not a KVM_RUN result. */
-#define ERRNO_MAX 4095
-
-/* ---- helpers ---------------------------------------------------------- */
-
-static bool ctx_ok(const struct cca_exit_ctx *ctx)
-{
-	return ctx->ipa_bits >= CCA_IPA_BITS_MIN && ctx->ipa_bits <= CCA_IPA_BITS_MAX;
-}
-
-/* First IPA of the unprotected (shared) half: the top IPA bit. */
-static uint64_t shared_bit(const struct cca_exit_ctx *ctx)
-{
-	return 1ULL << (ctx->ipa_bits - 1);
-}
-
-/*
- * Undecodable. Every caller checks before it writes anything beyond
- * raw_reason and CCA_EXIT_F_FROM_REC_EXIT, so no half-decoded field is left.
- */
-static int bad_exit(struct cca_exit *out)
-{
-	out->kind = CCA_EXIT_UNKNOWN;
-	return -CCA_E_BAD_EXIT;
-}
-
-/*
- * Classify an IPA reported for an MMIO access. Returns 1 for an address in
- * the unprotected half (*ipa stripped of the top bit), 0 for one in the
- * protected half, -1 for one beyond the IPA space.
- */
-static int classify_ipa(const struct cca_exit_ctx *ctx, uint64_t *ipa)
-{
-	uint64_t top = shared_bit(ctx);
-
-	if (*ipa >> ctx->ipa_bits)
-		return -1;
-	if (*ipa & top) {
-		*ipa &= ~top;
-		return 1;
-	}
-	return 0;
-}
-
-/* [base, base + size) must be non-empty, not wrap, and lie in the protected half. */
-static int set_ripas(struct cca_exit *out, const struct cca_exit_ctx *ctx, uint64_t base,
-		     uint64_t size, uint32_t ripas)
-{
-	if (size == 0 || size > UINT64_MAX - base || base + size > shared_bit(ctx))
-		return bad_exit(out);
-	out->kind = CCA_EXIT_RIPAS_CHANGE;
-	out->ripas.base = base;
-	out->ripas.size = size;
-	out->ripas.ripas = ripas;
-	return 0;
-}
-
-/*
- * A PSCI call, from either source. @args holds x1..x3, or is NULL when the
- * arguments are not available (kvm_run). SYSTEM_OFF and SYSTEM_RESET
- * become system exits, carrying the equivalent KVM_SYSTEM_EVENT_* type.
- */
-static int set_psci(struct cca_exit *out, uint64_t x0, const uint64_t *args)
-{
-	int smc64 = 0;
-	enum cca_psci_fn fn = cca_psci_decode_fid(x0, &smc64);
-
-	switch (fn) {
-	case CCA_PSCI_FN_UNKNOWN:
-		return bad_exit(out);
-	case CCA_PSCI_FN_SYSTEM_OFF:
-	case CCA_PSCI_FN_SYSTEM_RESET:
-		out->kind = fn == CCA_PSCI_FN_SYSTEM_OFF ? CCA_EXIT_SYSTEM_OFF : CCA_EXIT_SYSTEM_RESET;
-		out->flags |= CCA_EXIT_F_VIA_PSCI;
-		out->system.type = fn == CCA_PSCI_FN_SYSTEM_OFF ? KVM_SYSTEM_EVENT_SHUTDOWN
-								: KVM_SYSTEM_EVENT_RESET;
-		out->system.ndata = 0;
-		memset(out->system.data, 0, sizeof(out->system.data));
-		return 0;
-	default:
-		break;
-	}
-	out->kind = CCA_EXIT_PSCI;
-	out->psci.fid = (uint32_t)x0;
-	out->psci.fn = fn;
-	if (smc64)
-		out->flags |= CCA_EXIT_F_SMC64;
-	if (args) {
-		out->psci.target_mpidr = args[0];
-		out->psci.entry = args[1];
-		out->psci.context_id = args[2];
-		out->flags |= CCA_EXIT_F_ARGS_VALID;
-	}
-	return 0;
-}
-
 /* ---- KVM_RUN ---------------------------------------------------------- */
-
-static int decode_memory_fault(const struct kvm_run *run, const struct cca_exit_ctx *ctx,
-			       struct cca_exit *out)
-{
-	struct cca_kvm_memory_fault mf;
-
-	/* 6.1 headers lack kvm_run.memory_fault: read the overlay. */
-	memcpy(&mf, (const char *)run + offsetof(struct kvm_run, mmio), sizeof(mf));
-	return set_ripas(out, ctx, mf.gpa, mf.size,
-			 (mf.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE) ? CCA_RIPAS_RAM :
-								     CCA_RIPAS_EMPTY);
-}
-
-static int decode_run_error(const struct kvm_run *run, int run_ret, const struct cca_exit_ctx *ctx,
-			    struct cca_exit *out)
-{
-	if (run_ret < -ERRNO_MAX)
-		return bad_exit(out);
-
-	switch (-run_ret) {
-	case EINTR:
-		out->kind = CCA_EXIT_INTR;
-		return 0;
-	case EAGAIN:
-		if (cca_abi_has(ctx->revision, CCA_ABI_RUN_EAGAIN)) {
-			out->kind = CCA_EXIT_RETRY;
-			return 0;
-		}
-		break;
-	case EFAULT:
-		/* §8.7: EFAULT is a RIPAS change when exit_reason says so. */
-		if (run->exit_reason == KVM_EXIT_MEMORY_FAULT)
-			return decode_memory_fault(run, ctx, out);
-		break;
-	default:
-		break;
-	}
-	out->kind = CCA_EXIT_FATAL;
-	out->error = -run_ret;
-	return 0;
-}
-
-static int decode_mmio(const struct kvm_run *run, const struct cca_exit_ctx *ctx,
-		       struct cca_exit *out)
-{
-	uint64_t ipa = run->mmio.phys_addr;
-	uint32_t len = run->mmio.len;
-	int half;
-
-	if (len < 1 || len > 8)
-		return bad_exit(out);
-	half = classify_ipa(ctx, &ipa);
-	if (half < 0)
-		return bad_exit(out);
-	out->kind = CCA_EXIT_MMIO;
-	if (half)
-		out->flags |= CCA_EXIT_F_SHARED_BIT;
-	out->mmio.ipa = ipa;
-	out->mmio.len = len;
-	out->mmio.is_write = run->mmio.is_write ? 1 : 0;
-	if (out->mmio.is_write) {
-		uint64_t v = 0;
-
-		for (uint32_t i = len; i-- > 0;)
-			v = (v << 8) | run->mmio.data[i];
-		out->mmio.data = v;
-	}
-	return 0;
-}
-
-static int decode_system_event(const struct kvm_run *run, struct cca_exit *out)
-{
-	uint32_t ndata = run->system_event.ndata;
-
-	switch (run->system_event.type) {
-	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		out->kind = CCA_EXIT_SYSTEM_OFF;
-		break;
-	case KVM_SYSTEM_EVENT_RESET:
-		out->kind = CCA_EXIT_SYSTEM_RESET;
-		break;
-	default:
-		return bad_exit(out);
-	}
-	if (ndata > ARRAY_SIZE(out->system.data))
-		ndata = ARRAY_SIZE(out->system.data);
-	out->system.type = run->system_event.type;
-	out->system.ndata = ndata;
-	memcpy(out->system.data, run->system_event.data, ndata * sizeof(out->system.data[0]));
-	memset(out->system.data + ndata, 0,
-	       (ARRAY_SIZE(out->system.data) - ndata) * sizeof(out->system.data[0]));
-	return 0;
-}
-
-/*
- * Zero the header and the union's small members: the hot path must not clear
- * the whole struct (host_call.gprs alone is 248 bytes) on every exit. Larger
- * members are written by the code that fills them (system.data up to ndata;
- * host_call.gprs only with CCA_EXIT_F_ARGS_VALID).
- */
-#define EXIT_CLEAR (offsetof(struct cca_exit, mmio) + 40)
-_Static_assert(EXIT_CLEAR <= sizeof(struct cca_exit), "clear size");
-
-static void clear(struct cca_exit *out)
-{
-	memset(out, 0, EXIT_CLEAR);
-}
 
 CCA_EXPORT int cca_exit_decode(const struct kvm_run *run, int run_ret,
 			       const struct cca_exit_ctx *ctx, struct cca_exit *out)
 {
-	if (!out)
-		return -EINVAL;
-	clear(out);
-	if (!run || !ctx || !ctx_ok(ctx))
-		return -EINVAL;
-	out->raw_reason = run->exit_reason;
-
-	if (run_ret < 0)
-		return decode_run_error(run, run_ret, ctx, out);
-	if (run_ret > 0)
-		return bad_exit(out);
-
-	switch (run->exit_reason) {
-	case KVM_EXIT_MMIO:
-		return decode_mmio(run, ctx, out);
-	case KVM_EXIT_HYPERCALL: {
-		uint64_t nr = run->hypercall.nr;
-
-		/* Arguments live in x1..x30: cca_rec_run() loads them. */
-		if (cca_psci_decode_fid(nr, NULL) != CCA_PSCI_FN_UNKNOWN)
-			return set_psci(out, nr, NULL);
-		out->kind = CCA_EXIT_HOST_CALL;
-		out->host_call.fid = nr;
-		return 0;
-	}
-	case KVM_EXIT_SYSTEM_EVENT:
-		return decode_system_event(run, out);
-	case KVM_EXIT_SHUTDOWN:
-		out->kind = CCA_EXIT_SHUTDOWN;
-		return 0;
-	case KVM_EXIT_INTERNAL_ERROR:
-		out->kind = CCA_EXIT_INTERNAL_ERROR;
-		out->internal.suberror = run->internal.suberror;
-		return 0;
-	case KVM_EXIT_MEMORY_FAULT:
-		return decode_memory_fault(run, ctx, out);
-	default:
-		return bad_exit(out);
-	}
+	return cca_exit_decode_inline(run, run_ret, ctx, out);
 }
 
 /* ---- RmiRecExit ------------------------------------------------------- */
@@ -300,9 +63,9 @@ static int decode_rec_sync(const struct cca_rmi_rec_exit *rx, const struct cca_e
 		return 0;
 	}
 	ipa = (HPFAR_FIPA(rx->hpfar) << 12) | (rx->far & GRANULE_OFFSET_MASK);
-	half = classify_ipa(ctx, &ipa);
+	half = cca__classify_ipa(ctx, &ipa);
 	if (half < 0)
-		return bad_exit(out);
+		return cca__exit_bad(out);
 	if (half == 0) {
 		/* A protected-half abort is the kernel's to handle, not MMIO. */
 		set_sync(out, CCA_EXIT_SYNC, rx);
@@ -325,7 +88,7 @@ CCA_EXPORT int cca_exit_decode_rec_exit(const struct cca_rmi_rec_exit *rx,
 	if (!out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	if (!rx || !ctx || !ctx_ok(ctx))
+	if (!rx || !ctx || !cca__exit_ctx_ok(ctx))
 		return -EINVAL;
 	out->flags = CCA_EXIT_F_FROM_REC_EXIT;
 	out->raw_reason = rx->exit_reason;
@@ -337,14 +100,18 @@ CCA_EXPORT int cca_exit_decode_rec_exit(const struct cca_rmi_rec_exit *rx,
 	case CCA_RMI_EXIT_FIQ:
 		out->kind = CCA_EXIT_IRQ;
 		return 0;
-	case CCA_RMI_EXIT_PSCI:
-		return set_psci(out, rx->gprs[0], &rx->gprs[1]);
+	case CCA_RMI_EXIT_PSCI: {
+		int smc64;
+		enum cca_psci_fn fn = cca__psci_fn(rx->gprs[0], &smc64);
+
+		return cca__exit_psci(out, rx->gprs[0], fn, smc64, &rx->gprs[1]);
+	}
 	case CCA_RMI_EXIT_RIPAS_CHANGE:
 		/* top <= base gives a size of 0 or one that wraps: set_ripas() refuses both. */
 		if (rx->ripas_value != CCA_RIPAS_EMPTY && rx->ripas_value != CCA_RIPAS_RAM)
-			return bad_exit(out);
-		return set_ripas(out, ctx, rx->ripas_base, rx->ripas_top - rx->ripas_base,
-				 rx->ripas_value);
+			return cca__exit_bad(out);
+		return cca__exit_ripas(out, ctx, rx->ripas_base, rx->ripas_top - rx->ripas_base,
+				       rx->ripas_value);
 	case CCA_RMI_EXIT_HOST_CALL:
 		out->kind = CCA_EXIT_HOST_CALL;
 		out->flags |= CCA_EXIT_F_ARGS_VALID;
@@ -358,7 +125,7 @@ CCA_EXPORT int cca_exit_decode_rec_exit(const struct cca_rmi_rec_exit *rx,
 		return 0;
 	default:
 		/* S2AP_CHANGE, VDEV_*, VSMMU_COMMAND (v2.0) and anything unknown. */
-		return bad_exit(out);
+		return cca__exit_bad(out);
 	}
 }
 
@@ -366,49 +133,12 @@ CCA_EXPORT int cca_exit_decode_rec_exit(const struct cca_rmi_rec_exit *rx,
 
 CCA_EXPORT enum cca_psci_fn cca_psci_decode_fid(uint64_t fid, int *smc64)
 {
-	/* SMCCC: the function ID is W0; KVM and the RMM ignore x0[63:32]. */
-	uint32_t w0 = (uint32_t)fid;
+	int is64;
+	enum cca_psci_fn fn = cca__psci_fn(fid, &is64);
 
 	if (smc64)
-		*smc64 = 0;
-	if (w0 - CCA_PSCI_RANGE_32_BASE < CCA_PSCI_RANGE_LEN) {
-		switch (w0) {
-		case CCA_PSCI_VERSION:
-			return CCA_PSCI_FN_VERSION;
-		case CCA_PSCI_CPU_SUSPEND_32:
-			return CCA_PSCI_FN_CPU_SUSPEND;
-		case CCA_PSCI_CPU_OFF:
-			return CCA_PSCI_FN_CPU_OFF;
-		case CCA_PSCI_CPU_ON_32:
-			return CCA_PSCI_FN_CPU_ON;
-		case CCA_PSCI_AFFINITY_INFO_32:
-			return CCA_PSCI_FN_AFFINITY_INFO;
-		case CCA_PSCI_SYSTEM_OFF:
-			return CCA_PSCI_FN_SYSTEM_OFF;
-		case CCA_PSCI_SYSTEM_RESET:
-			return CCA_PSCI_FN_SYSTEM_RESET;
-		case CCA_PSCI_FEATURES:
-			return CCA_PSCI_FN_FEATURES;
-		default:
-			return CCA_PSCI_FN_OTHER;
-		}
-	}
-	if (w0 - CCA_PSCI_RANGE_64_BASE < CCA_PSCI_RANGE_LEN) {
-		if (smc64)
-			*smc64 = 1;
-		/* Only these three have an SMC64 form among the decoded functions. */
-		switch (w0) {
-		case CCA_PSCI_CPU_SUSPEND_64:
-			return CCA_PSCI_FN_CPU_SUSPEND;
-		case CCA_PSCI_CPU_ON_64:
-			return CCA_PSCI_FN_CPU_ON;
-		case CCA_PSCI_AFFINITY_INFO_64:
-			return CCA_PSCI_FN_AFFINITY_INFO;
-		default:
-			return CCA_PSCI_FN_OTHER;
-		}
-	}
-	return CCA_PSCI_FN_UNKNOWN;
+		*smc64 = is64;
+	return fn;
 }
 
 /* ---- names ------------------------------------------------------------ */

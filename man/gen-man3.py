@@ -11,7 +11,8 @@
 
 A function's page is made from the /** ... */ comment directly before its
 declaration (kernel-doc: "name() - summary", "@param: text", body,
-"Context:", "Return:"). Struct, enum and typedef comments are not rendered.
+"Context:", "Return:"). Struct, enum and typedef comments are not rendered,
+nor are the cca__* helpers of static inline functions (internal, not API).
 Python 3 standard library only; the output depends only on the headers and
 the version string.
 """
@@ -163,6 +164,8 @@ def as_function(decl):
     ret = m.group('ret')
     if re.search(r'\b(static|typedef)\b', ret) and 'inline' not in ret:
         return None
+    if m.group('name').startswith('cca__'):
+        return None                     # an inline function's internal helper
     params = []
     args = m.group('args').strip()
     if args and args != 'void':

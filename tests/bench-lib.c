@@ -2,8 +2,6 @@
 /*
  * Description: library benchmarks (issue 6), in one process so that every
  * number is a ratio against a baseline measured next to it:
- *   bench-lib decode    cca_exit_decode() + dispatch vs a hand-written switch
- *                       over the same kvm_run buffers (target <= 1.2x)
  *   bench-lib allocs    heap allocations in the run loop (target 0)
  *   bench-lib populate  syscalls per GiB populated per revision (target: the
  *                       convention's minimum) and wall time vs a raw ioctl loop,
@@ -54,118 +52,6 @@ void *realloc(void *p, size_t n)
 {
 	atomic_fetch_add_explicit(&nr_allocs, 1, memory_order_relaxed);
 	return __libc_realloc(p, n);
-}
-
-/* ---- decode ------------------------------------------------------------------ */
-
-#define NRUNS 64
-
-static void fill_runs(struct kvm_run *runs, int *rets)
-{
-	memset(runs, 0, NRUNS * sizeof(*runs));
-	for (int i = 0; i < NRUNS; i++) {
-		struct kvm_run *r = &runs[i];
-		rets[i] = 0;
-		switch (i % 5) {
-		case 0:
-		case 1:
-			r->exit_reason = KVM_EXIT_MMIO;
-			r->mmio.phys_addr = 0x9000000 + (uint64_t)i * 8;
-			r->mmio.len = 4;
-			r->mmio.is_write = i % 2;
-			r->mmio.data[0] = (uint8_t)i;
-			break;
-		case 2:
-			r->exit_reason = KVM_EXIT_HYPERCALL;
-			r->hypercall.nr = i % 2 ? CCA_PSCI_CPU_ON_64 : CCA_PSCI_AFFINITY_INFO_64;
-			break;
-		case 3:
-			r->exit_reason = KVM_EXIT_SYSTEM_EVENT;
-			r->system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
-			break;
-		default: {
-			struct cca_kvm_memory_fault mf = { KVM_MEMORY_EXIT_FLAG_PRIVATE,
-							   0x80000000ULL + (uint64_t)i * 4096, 4096 };
-			r->exit_reason = KVM_EXIT_MEMORY_FAULT;
-			memcpy((char *)r + offsetof(struct kvm_run, mmio), &mf, sizeof(mf));
-			rets[i] = -EFAULT;
-		}
-		}
-	}
-}
-
-/* What a VMM's own decoder does: switch on the reason, read the fields. */
-static uint64_t by_hand(const struct kvm_run *r, int ret)
-{
-	if (ret == -EFAULT && r->exit_reason == KVM_EXIT_MEMORY_FAULT) {
-		struct cca_kvm_memory_fault mf;
-		memcpy(&mf, (const char *)r + offsetof(struct kvm_run, mmio), sizeof(mf));
-		return mf.gpa + mf.size + mf.flags;
-	}
-	switch (r->exit_reason) {
-	case KVM_EXIT_MMIO: {
-		uint64_t d = 0;
-		if (r->mmio.len > 8)
-			return 0;
-		memcpy(&d, r->mmio.data, r->mmio.len);
-		return r->mmio.phys_addr + d + r->mmio.is_write;
-	}
-	case KVM_EXIT_HYPERCALL:
-		return r->hypercall.nr;
-	case KVM_EXIT_SYSTEM_EVENT:
-		return r->system_event.type;
-	default:
-		return 0;
-	}
-}
-
-static uint64_t by_lib(const struct kvm_run *r, int ret, const struct cca_exit_ctx *ctx)
-{
-	struct cca_exit e;
-	if (cca_exit_decode(r, ret, ctx, &e))
-		return 0;
-	switch (e.kind) {
-	case CCA_EXIT_MMIO:
-		return e.mmio.ipa + e.mmio.data + e.mmio.is_write;
-	case CCA_EXIT_PSCI:
-		return e.psci.fid;
-	case CCA_EXIT_SYSTEM_OFF:
-		return e.system.type;
-	case CCA_EXIT_RIPAS_CHANGE:
-		return e.ripas.base + e.ripas.size + e.ripas.ripas;
-	default:
-		return 0;
-	}
-}
-
-static int decode(void)
-{
-	static struct kvm_run runs[NRUNS];
-	static int rets[NRUNS];
-	const struct cca_exit_ctx ctx = { .ipa_bits = 33, .revision = CCA_ABI_V13 };
-	const long iters = 200000;
-	double best_hand = 1e9, best_lib = 1e9;
-	volatile uint64_t sink = 0;
-
-	fill_runs(runs, rets);
-	for (int round = 0; round < 5; round++) {
-		double t0 = now();
-		for (long n = 0; n < iters; n++)
-			for (int i = 0; i < NRUNS; i++)
-				sink += by_hand(&runs[i], rets[i]);
-		double t1 = now();
-		for (long n = 0; n < iters; n++)
-			for (int i = 0; i < NRUNS; i++)
-				sink += by_lib(&runs[i], rets[i], &ctx);
-		double t2 = now();
-		best_hand = t1 - t0 < best_hand ? t1 - t0 : best_hand;
-		best_lib = t2 - t1 < best_lib ? t2 - t1 : best_lib;
-	}
-	double per = 1e9 / ((double)iters * NRUNS);
-	printf("decode+dispatch: libcca %.1f ns/exit, hand-written switch %.1f ns/exit, ratio %.2fx\n",
-	       best_lib * per, best_hand * per, best_lib / best_hand);
-	(void)sink;
-	return best_lib <= 1.2 * best_hand ? 0 : 1;
 }
 
 /* ---- allocations in the run loop ---------------------------------------------- */
@@ -251,7 +137,7 @@ static int c_machine(void *ctx, char *b, size_t l)
 	struct counting *c = ctx;
 	return c->inner->ops->machine(c->inner->ctx, b, l);
 }
-static const struct cca_sys_ops counting_ops = { c_open,   c_close,     c_ioctl,   c_mmap,
+static const struct cca_sys_ops counting_ops = { c_open,   c_close,	c_ioctl,   c_mmap,
 						 c_munmap, c_fallocate, c_madvise, c_machine };
 
 #define POP_SIZE (1ULL << 30)
@@ -263,9 +149,12 @@ static int pop_realm(enum cca_abi_rev rev, struct cca_sim **sim, struct counting
 	struct cca_sim_options so = { .size = sizeof(so), .revision = rev };
 	struct cca_host_options ho = { .size = sizeof(ho), .flags = CCA_HOST_NO_ENV };
 	struct cca_realm_params rp;
-	struct cca_gic_params gp = { .size = sizeof(gp), .dist_base = 0x08000000,
+	struct cca_gic_params gp = { .size = sizeof(gp),
+				     .dist_base = 0x08000000,
 				     .redist_base = 0x080a0000 };
-	struct cca_mem_region_params mp = { .size = sizeof(mp), .gpa = 0x80000000, .len = POP_SIZE };
+	struct cca_mem_region_params mp = { .size = sizeof(mp),
+					    .gpa = 0x80000000,
+					    .len = POP_SIZE };
 	struct cca_rec_params p = { .size = sizeof(p), .index = 0 };
 	struct cca_rec *rec;
 
@@ -285,8 +174,8 @@ static int pop_realm(enum cca_abi_rev rev, struct cca_sim **sim, struct counting
 
 static int populate(void)
 {
-	void *src = mmap(NULL, POP_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			 -1, 0);
+	void *src =
+		mmap(NULL, POP_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	int fail = 0;
 	if (src == MAP_FAILED)
 		return 1;
@@ -296,23 +185,28 @@ static int populate(void)
 		struct cca_sys sys[2];
 		struct cca_host *host[2];
 		struct cca_realm *realm[2];
-		if (pop_realm((enum cca_abi_rev)rev, &sim[0], &cnt[0], &sys[0], &host[0], &realm[0]) ||
-		    pop_realm((enum cca_abi_rev)rev, &sim[1], &cnt[1], &sys[1], &host[1], &realm[1]))
+		if (pop_realm((enum cca_abi_rev)rev, &sim[0], &cnt[0], &sys[0], &host[0],
+			      &realm[0]) ||
+		    pop_realm((enum cca_abi_rev)rev, &sim[1], &cnt[1], &sys[1], &host[1],
+			      &realm[1]))
 			return 1;
 		/* libcca */
 		long before = cnt[0].ioctls;
 		double t0 = now();
-		int ret = cca_mem_populate(realm[0], 0x80000000, src, POP_SIZE, CCA_POPULATE_MEASURE);
+		int ret =
+			cca_mem_populate(realm[0], 0x80000000, src, POP_SIZE, CCA_POPULATE_MEASURE);
 		double t_lib = now() - t0;
 		long calls = cnt[0].ioctls - before;
 		/* the raw loop a VMM would write, same chunking, same simulator */
 		const struct cca_abi_desc *abi = cca_abi_desc((enum cca_abi_rev)rev);
-		struct kvm_arm_rmi_populate a = { .base = 0x80000000, .size = POP_SIZE,
-						  .source_uaddr = (uintptr_t)src, .flags = 1 };
+		struct kvm_arm_rmi_populate a = { .base = 0x80000000,
+						  .size = POP_SIZE,
+						  .source_uaddr = (uintptr_t)src,
+						  .flags = 1 };
 		t0 = now();
 		while (a.size && !ret) {
-			int r = sys[1].ops->ioctl(sys[1].ctx, cca_realm_vm_fd(realm[1]), abi->populate_req,
-						  &a);
+			int r = sys[1].ops->ioctl(sys[1].ctx, cca_realm_vm_fd(realm[1]),
+						  abi->populate_req, &a);
 			if (r < 0) {
 				ret = r;
 			} else if (abi->populate_conv == CCA_POPULATE_RETURNS_BYTES) {
@@ -338,12 +232,10 @@ static int populate(void)
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "decode") == 0)
-		return decode();
 	if (argc == 2 && strcmp(argv[1], "allocs") == 0)
 		return allocs();
 	if (argc == 2 && strcmp(argv[1], "populate") == 0)
 		return populate();
-	fprintf(stderr, "usage: bench-lib decode|allocs|populate\n");
+	fprintf(stderr, "usage: bench-lib allocs|populate\n");
 	return 2;
 }

@@ -11,6 +11,7 @@
 #include <rmi/abi.h>
 #include <rmi/error.h>
 #include <rmi/exit.h>
+#include <rmi/exit-inline.h>
 #include <rmi/host.h>
 #include <rmi/launch.h>
 #include <rmi/measure.h>

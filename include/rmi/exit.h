@@ -180,9 +180,12 @@ struct cca_exit_ctx {
  * CCA_ABI_RUN_EAGAIN; -EINTR is CCA_EXIT_INTR; any other -errno is
  * CCA_EXIT_FATAL (still a successful decode).
  *
- * Only the header and the union member of @out->kind are written; the other
- * members keep whatever they held (the decoder does not clear the whole
- * struct on the hot path). system.data is zeroed past ndata.
+ * Only the header and every field of the union member of @out->kind are
+ * written (system.data only up to ndata; host_call.gprs not at all); the
+ * rest of @out keeps whatever it held, as clearing 280 bytes would cost
+ * more than the decoding. Kinds without a member (INTR, RETRY, FATAL,
+ * SHUTDOWN, UNKNOWN) write only the header. cca_exit_decode_inline()
+ * (<rmi/exit-inline.h>) is the same decoder, compiled into the caller.
  *
  * Return: 0; -CCA_E_BAD_EXIT for an unknown exit reason or system-event
  * type, an MMIO length of 0 or over 8, an MMIO address beyond the IPA
