@@ -9,7 +9,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <rmi/cca.h>
 #include <rmi/uapi.h>
@@ -851,6 +855,88 @@ static void run_page_outlives_fds(void **state)
 	kx_close(&k);
 }
 
+/* ---- kicking a vCPU out of KVM_RUN ------------------------------------------------ */
+
+static atomic_int kicks;
+
+static void on_kick(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&kicks, 1);
+}
+
+struct runner {
+	struct kx *k;
+	atomic_int done;
+	int ret;
+	sigset_t before, after;
+};
+
+static void *runner(void *p)
+{
+	struct runner *r = p;
+	pthread_sigmask(SIG_SETMASK, NULL, &r->before);
+	r->ret = run(r->k, 0);
+	pthread_sigmask(SIG_SETMASK, NULL, &r->after);
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L }, NULL);
+}
+
+/*
+ * KVM polls immediate_exit once, when KVM_RUN starts; a vCPU blocked inside
+ * (here: an idle guest, WFI) leaves only on a signal, with -EINTR and
+ * exit_reason KVM_EXIT_INTR, its handler run. A VMM that only sets
+ * immediate_exit must hang on the simulator as on hardware.
+ */
+static void run_kick(void **state)
+{
+	static const char guest[] = "ipa-bits 33\ncpu 0:\n  idle\n";
+	struct sigaction sa = { .sa_handler = on_kick }, old;
+	(void)state;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	FOR_REVS(rev) {
+		struct kx k;
+		struct runner r = { .k = &k };
+		pthread_t t;
+
+		kx_realm(&k, rev, guest, 1, false);
+		/* Set before entry: -EINTR at once, exit_reason untouched (arm64). */
+		k.run[0]->exit_reason = 0x5a5a;
+		k.run[0]->immediate_exit = 1;
+		assert_int_equal(run(&k, 0), -EINTR);
+		assert_int_equal(k.run[0]->exit_reason, 0x5a5a);
+		k.run[0]->immediate_exit = 0;
+
+		atomic_store(&kicks, 0);
+		assert_int_equal(pthread_create(&t, NULL, runner, &r), 0);
+		sleep_ms(50);
+		/* Set while blocked inside: not seen. */
+		__atomic_store_n(&k.run[0]->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		sleep_ms(150);
+		assert_int_equal(atomic_load(&r.done), 0);
+		/* A signal is. */
+		assert_int_equal(pthread_kill(t, SIGUSR1), 0);
+		for (int i = 0; i < 200 && !atomic_load(&r.done); i++)
+			sleep_ms(10);
+		assert_int_equal(atomic_load(&r.done), 1);
+		pthread_join(t, NULL);
+		assert_int_equal(r.ret, -EINTR);
+		assert_int_equal(k.run[0]->exit_reason, KVM_EXIT_INTR);
+		assert_int_equal(atomic_load(&kicks), 1);
+		/* The caller's signal mask is as it was. */
+		for (int sig = 1; sig < NSIG; sig++)
+			assert_int_equal(sigismember(&r.before, sig), sigismember(&r.after, sig));
+		kx_close(&k);
+	}
+	sigaction(SIGUSR1, &old, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +953,7 @@ int main(void)
 		cmocka_unit_test(psci_kernel_cpu_on),
 		cmocka_unit_test(psci_kernel_missing_target),
 		cmocka_unit_test(run_page_outlives_fds),
+		cmocka_unit_test(run_kick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

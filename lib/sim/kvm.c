@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -839,7 +840,7 @@ static void timed_wait(struct cca_sim *s)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += 20 * 1000 * 1000; /* changes are broadcast; this bounds immediate_exit latency */
+	ts.tv_nsec += 20 * 1000 * 1000; /* changes are broadcast; this bounds a kick's latency */
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
@@ -847,10 +848,61 @@ static void timed_wait(struct cca_sim *s)
 	pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 }
 
+/*
+ * Signals, as KVM sees them. KVM_RUN returns -EINTR when a signal is pending
+ * for the vCPU thread, before an entry and while the vCPU is blocked (halted,
+ * powered off); the handler runs as KVM_RUN returns. The simulator runs in
+ * the caller's thread, so it blocks the signals the caller accepts for the
+ * length of KVM_RUN, polls for them where KVM would, and restores the mask
+ * on return, which delivers them: a VMM kicks a simulated vCPU exactly as a
+ * real one (immediate_exit, then pthread_kill()), and a VMM that sets only
+ * immediate_exit on a blocked vCPU hangs here as it would on hardware.
+ */
+struct run_signals {
+	sigset_t caller; /* the caller's mask, restored on return */
+	sigset_t accepted; /* signals the caller does not block */
+};
+
+static void signals_block(struct run_signals *rs)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	/* Faults must stay deliverable: blocking them makes a crash a hang. */
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, &rs->caller);
+	sigemptyset(&rs->accepted);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&all, sig) == 1 && sigismember(&rs->caller, sig) == 0)
+			sigaddset(&rs->accepted, sig);
+}
+
+/* signal_pending(current), for the signals the caller accepts. */
+static bool signals_pending(const struct run_signals *rs)
+{
+	sigset_t pending, both;
+
+	if (sigpending(&pending))
+		return false;
+	sigandset(&both, &pending, &rs->accepted);
+	return !sigisemptyset(&both);
+}
+
+static void signals_restore(const struct run_signals *rs)
+{
+	pthread_sigmask(SIG_SETMASK, &rs->caller, NULL);
+}
+
 static int vcpu_run(struct cca_sim *s, struct svcpu *v)
 {
 	struct svm *vm = v->vm;
 	struct kvm_run *run = v->run;
+	struct run_signals rs;
 	int ret;
 
 	if (!v->inited)
@@ -859,16 +911,32 @@ static int vcpu_run(struct cca_sim *s, struct svcpu *v)
 		return -EOPNOTSUPP; /* the simulator runs realms only */
 	if (v->running)
 		return -EBUSY;
+	/*
+	 * Block first: a kick (immediate_exit, then a signal) that lands
+	 * between here and the check below must not be lost, and in the
+	 * kernel a signal stays pending until KVM_RUN returns.
+	 */
+	signals_block(&rs);
+	/* The first run's set-up (realm activation) comes first, as in KVM. */
 	vm->ran = true;
 	if (vm->kstate != K_ACTIVE && (ret = activate(s, vm)))
-		return ret;
+		goto out;
+	/*
+	 * Documentation/virt/kvm/api.rst: "polled once when KVM_RUN starts";
+	 * arm64 returns -EINTR without touching exit_reason.
+	 */
+	if (__atomic_load_n(&run->immediate_exit, __ATOMIC_RELAXED)) {
+		ret = -EINTR;
+		goto out;
+	}
 	v->running = true;
 	for (;;) {
 		if (vm->kstate == K_DEAD) {
 			ret = -ENXIO;
 			break;
 		}
-		if (__atomic_load_n(&run->immediate_exit, __ATOMIC_RELAXED)) { /* READ_ONCE in KVM */
+		if (signals_pending(&rs)) {
+			run->exit_reason = KVM_EXIT_INTR;
 			ret = -EINTR;
 			break;
 		}
@@ -919,6 +987,11 @@ static int vcpu_run(struct cca_sim *s, struct svcpu *v)
 	}
 	v->running = false;
 	pthread_cond_broadcast(&s->cond);
+out:
+	/* The handlers run here: not under the simulator's lock. */
+	pthread_mutex_unlock(&s->lock);
+	signals_restore(&rs);
+	pthread_mutex_lock(&s->lock);
 	return ret;
 }
 

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,11 +97,25 @@ int sim_vmm_build(struct sim_vmm *v)
 	return 0;
 }
 
+/*
+ * Make every vCPU leave KVM_RUN, as on KVM: immediate_exit for a thread about
+ * to enter, then a signal for one blocked inside (KVM polls immediate_exit
+ * only on entry; the simulator does the same).
+ */
 static void stop_all(struct sim_vmm *v)
 {
 	atomic_store(&v->stop, 1);
 	for (unsigned int i = 0; i < v->cfg.nr_cpus; i++)
-		__atomic_store_n(&cca_rec_kvm_run(v->rec[i])->immediate_exit, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&cca_rec_kvm_run(v->rec[i])->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&v->kick_lock);
+	for (unsigned int i = 0; i < v->nr_threads; i++)
+		pthread_kill(v->threads[i], SIGUSR1);
+	pthread_mutex_unlock(&v->kick_lock);
+}
+
+static void on_kick(int sig)
+{
+	(void)sig; /* KVM_RUN returns -EINTR: that is all a kick is for */
 }
 
 /* Answer one exit; > 0 ends this vCPU's loop. */
@@ -194,6 +209,7 @@ int sim_vmm_run(struct sim_vmm *v)
 	unsigned int n = v->cfg.nr_cpus;
 	pthread_t *t = calloc(n, sizeof(*t));
 	struct thread_arg *a = calloc(n, sizeof(*a));
+	struct sigaction sa = { .sa_handler = on_kick }; /* no SA_RESTART */
 	unsigned int started = 0;
 	int ret = 0;
 
@@ -202,9 +218,18 @@ int sim_vmm_run(struct sim_vmm *v)
 		free(a);
 		return -ENOMEM;
 	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_mutex_init(&v->kick_lock, NULL);
+	v->threads = t;
 	for (; started < n; started++) {
 		a[started] = (struct thread_arg){ v, started };
-		if (pthread_create(&t[started], NULL, vcpu_thread, &a[started])) {
+		pthread_mutex_lock(&v->kick_lock);
+		int err = pthread_create(&t[started], NULL, vcpu_thread, &a[started]);
+		if (!err)
+			v->nr_threads = started + 1;
+		pthread_mutex_unlock(&v->kick_lock);
+		if (err) {
 			stop_all(v);
 			ret = -EAGAIN;
 			break;
@@ -212,6 +237,12 @@ int sim_vmm_run(struct sim_vmm *v)
 	}
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
+	/* Joined: no thread may be signalled any more. */
+	pthread_mutex_lock(&v->kick_lock);
+	v->nr_threads = 0;
+	v->threads = NULL;
+	pthread_mutex_unlock(&v->kick_lock);
+	pthread_mutex_destroy(&v->kick_lock);
 	free(t);
 	free(a);
 	if (!ret && atomic_load(&v->fatal)) {

@@ -42,6 +42,10 @@ struct sim_vmm {
 	atomic_long exits;
 	int fatal_err;
 	char fatal_msg[256];
+	/* vCPU threads to kick (SIGUSR1), under kick_lock; set by sim_vmm_run() */
+	pthread_mutex_t kick_lock;
+	pthread_t *threads;
+	unsigned int nr_threads;
 	char err[256];
 };
 
