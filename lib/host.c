@@ -213,24 +213,20 @@ static int override_rev(const struct cca_host_options *o, enum cca_abi_rev *rev,
 	return 0;
 }
 
-static int check_opts(const struct cca_host_options *o)
+/* The caller's options in the library's layout; NULL gives the defaults. */
+static int read_opts(const struct cca_host_options *in, struct cca_host_options *o)
 {
-	if (o->size < offsetof(struct cca_host_options, reserved) ||
-	    o->size > sizeof(struct cca_host_options))
-		return -EINVAL;
-	if (o->flags & ~CCA_HOST_NO_ENV)
-		return -EINVAL;
-	if (o->size == sizeof(*o) && !cca_all_zero(o->reserved, sizeof(o->reserved)))
+	if (!in) {
+		memset(o, 0, sizeof(*o));
+		o->size = sizeof(*o);
+		return 0;
+	}
+	int ret = CCA_STRUCT_IN(cca_host_options, o, in);
+	if (ret)
+		return ret;
+	if ((o->flags & ~CCA_HOST_NO_ENV) || !cca_all_zero(o->reserved, sizeof(o->reserved)))
 		return -EINVAL;
 	return 0;
-}
-
-static void default_opts(const struct cca_host_options *in, struct cca_host_options *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->size = sizeof(*o);
-	if (in)
-		memcpy(o, in, in->size < sizeof(*o) ? in->size : sizeof(*o));
 }
 
 /* Read a whole guest program file; the caller frees it. */
@@ -326,9 +322,9 @@ static int host_open(const struct cca_host_options *in, const struct cca_sys *sy
 	int ret;
 
 	memset(d, 0, sizeof(*d));
-	if (in && check_opts(in))
-		return -EINVAL;
-	default_opts(in, &o);
+	ret = read_opts(in, &o);
+	if (ret)
+		return ret;
 	if (override_rev(&o, &ovr, &src))
 		return -EINVAL;
 
@@ -500,12 +496,13 @@ out:
 }
 
 int cca_probe_sys(const struct cca_host_options *opts, const struct cca_sys *sys,
-		  struct cca_probe_result *res)
+		  struct cca_probe_result *out)
 {
 	struct cca_host *h = NULL;
+	struct cca_probe_result r, *res = &r;
 	struct detect d;
 
-	if (!res || res->size < sizeof(*res) || !sys)
+	if (!sys || CCA_STRUCT_OUT_OK(cca_probe_result, out))
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
 	res->size = sizeof(*res);
@@ -527,8 +524,10 @@ int cca_probe_sys(const struct cca_host_options *opts, const struct cca_sys *sys
 		if (d.why == CCA_NO_RMI_CAP && strcmp(res->machine, "aarch64") != 0) {
 			res->available = CCA_NOT_ARM64;
 			snprintf(res->reason, sizeof(res->reason),
-				 "host is %s, not aarch64: its KVM has no realm VM type", res->machine);
+				 "host is %.*s, not aarch64: its KVM has no realm VM type",
+				 (int)sizeof(res->machine), res->machine);
 		}
+		CCA_STRUCT_OUT(cca_probe_result, out, res);
 		return ret;
 	}
 	res->available = CCA_AVAILABLE;
@@ -540,6 +539,7 @@ int cca_probe_sys(const struct cca_host_options *opts, const struct cca_sys *sys
 	if (cca_ipa_limit(h, &res->ipa_limit) == 0)
 		probe_limits(h, res->ipa_limit, res);
 	cca_host_close(h);
+	CCA_STRUCT_OUT(cca_probe_result, out, res);
 	return 0;
 }
 

@@ -186,6 +186,73 @@ static inline bool cca_all_zero(const void *p, size_t len)
 	return true;
 }
 
+/* ---- structs that grow at their end (struct.c) ---------------------------- */
+
+/*
+ * Every public struct whose first member is uint32_t size, with the last
+ * member it had in libcca 0.1. What a 0.1 caller passes as size is the
+ * smallest size accepted, forever: never edit a line, a new member goes
+ * after the one named here.
+ */
+#define CCA_SIZED_STRUCTS(X)               \
+	X(cca_host_options, reserved)      \
+	X(cca_probe_result, backend)       \
+	X(cca_realm_params, reserved)      \
+	X(cca_gic_params, reserved)        \
+	X(cca_rec_params, reserved)        \
+	X(cca_mem_region_params, reserved) \
+	X(cca_launch_params, reserved)     \
+	X(cca_rim_realm, reserved)         \
+	X(cca_rim_step, rim)               \
+	X(cca_sim_options, reserved)
+
+/* CCA_SIZE_V0_<struct>: the struct's size in libcca 0.1. */
+#define CCA_SIZE_V0_ENUM(t, last) \
+	CCA_SIZE_V0_##t = offsetof(struct t, last) + sizeof(((struct t *)0)->last),
+enum {
+	CCA_SIZED_STRUCTS(CCA_SIZE_V0_ENUM)
+};
+#undef CCA_SIZE_V0_ENUM
+
+/*
+ * No struct has grown yet. The first one that does fails here: then its
+ * line becomes "<", and nothing else about its 0.1 size changes.
+ */
+#define CCA_SIZE_V0_ASSERT(t, last) \
+	_Static_assert(CCA_SIZE_V0_##t == sizeof(struct t), "struct " #t " grew");
+CCA_SIZED_STRUCTS(CCA_SIZE_V0_ASSERT)
+#undef CCA_SIZE_V0_ASSERT
+
+/*
+ * Input: copy the caller's @src (its size field says how many bytes it
+ * has) into @dst, a zeroed struct of the library's @ours bytes whose size
+ * field is then @ours: members the caller does not know are zero, their
+ * default. Reads only the caller's bytes.
+ * Return: 0; -EINVAL @src NULL or its size below @first (the 0.1 size);
+ * -E2BIG a larger struct with a nonzero byte past @ours.
+ */
+int cca_struct_in(void *dst, size_t ours, size_t first, const void *src);
+/* Output, before any work: 0, or -EINVAL if @dst is NULL or its size is below @first. */
+int cca_struct_out_ok(const void *dst, size_t first);
+/*
+ * Output: write min(@dst's size, @ours) bytes of @src, the library's full
+ * struct, and set @dst's size to that count. Bytes past it stay untouched.
+ */
+void cca_struct_out(void *dst, const void *src, size_t ours);
+/* Output to a caller that gives no size: exactly @n bytes, size set to @n. */
+void cca_struct_write(void *dst, const void *src, size_t n);
+
+/* The same by struct name; the compound literals make the compiler check the pointer types. */
+#define CCA_STRUCT_IN(t, dst, src)                                              \
+	cca_struct_in((struct t *){ (dst) }, sizeof(struct t), CCA_SIZE_V0_##t, \
+		      (const struct t *){ (src) })
+#define CCA_STRUCT_OUT_OK(t, dst) cca_struct_out_ok((const struct t *){ (dst) }, CCA_SIZE_V0_##t)
+#define CCA_STRUCT_OUT(t, dst, src) \
+	cca_struct_out((struct t *){ (dst) }, (const struct t *){ (src) }, sizeof(struct t))
+/* Where the caller gives no size (0.1 did not ask for one): only the 0.1 bytes. */
+#define CCA_STRUCT_WRITE_V0(t, dst, src) \
+	cca_struct_write((struct t *){ (dst) }, (const struct t *){ (src) }, CCA_SIZE_V0_##t)
+
 static inline uint64_t cca_ipa_half(const struct cca_realm *r)
 {
 	return 1ULL << (r->params.ipa_bits - 1);

@@ -152,9 +152,6 @@ static bool overlap(uint64_t a, uint64_t al, uint64_t b, uint64_t bl)
 static int check_params(const struct cca_launch_params *p, struct cca_launch_layout *l,
 			char *err, size_t errlen)
 {
-	if (p->size != sizeof(*p))
-		return fail(err, errlen, -EINVAL, "launch parameters: size %" PRIu32 ", expected %zu",
-			    p->size, sizeof(*p));
 	if (p->reserved0 || !cca_all_zero(p->reserved, sizeof(p->reserved)))
 		return fail(err, errlen, -EINVAL, "launch parameters: reserved fields must be zero");
 	if (cca_abi_cap_number(p->revision) < 0)
@@ -408,16 +405,29 @@ static void build_ops(struct cca_launch_plan *pl)
 	o->x[0] = l->dtb_addr;
 }
 
-CCA_EXPORT int cca_launch_plan_create(const struct cca_launch_params *p,
+CCA_EXPORT int cca_launch_plan_create(const struct cca_launch_params *in,
 				      struct cca_launch_plan **out, char *err, size_t errlen)
 {
+	struct cca_launch_params lp;
+	const struct cca_launch_params *p = &lp;
 	struct cca_launch_plan *pl;
 	int ret;
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (!p || !out)
+	if (!in || !out)
 		return fail(err, errlen, -EINVAL, "no launch parameters");
+	ret = CCA_STRUCT_IN(cca_launch_params, &lp, in);
+	if (ret == -EINVAL)
+		return fail(err, errlen, ret,
+			    "launch parameters: size %" PRIu32 ", at least %zu expected", in->size,
+			    (size_t)CCA_SIZE_V0_cca_launch_params);
+	if (ret)
+		return fail(err, errlen, ret,
+			    "launch parameters: size %" PRIu32
+			    " with members set past the %zu bytes "
+			    "this libcca knows (it is older than the program)",
+			    in->size, sizeof(lp));
 	pl = calloc(1, sizeof(*pl));
 	if (!pl)
 		return fail(err, errlen, -ENOMEM, "out of memory");
@@ -526,8 +536,9 @@ CCA_EXPORT int cca_launch_plan_rim(const struct cca_launch_plan *pl, uint8_t out
 CCA_EXPORT void cca_launch_realm_params(const struct cca_launch_plan *pl,
 					struct cca_realm_params *out)
 {
+	/* 0.1's callers set no size: whatever the struct becomes, they own 0.1's bytes only. */
 	if (pl && out)
-		*out = pl->realm;
+		CCA_STRUCT_WRITE_V0(cca_realm_params, out, &pl->realm);
 }
 
 /* ---- the measurement -------------------------------------------------------- */

@@ -218,11 +218,18 @@ CCA_EXPORT int cca_rim_model_for_rev(enum cca_abi_rev rev)
 
 /* ---- images ------------------------------------------------------------- */
 
-/* Encodings and reserved fields; @flags_ok and @max_hash come from the model. */
-static int check_realm(const struct cca_rim_realm *r, uint64_t flags_ok, unsigned int max_hash)
+/*
+ * The caller's @in in the library's layout, checked: encodings and reserved
+ * fields; @flags_ok and @max_hash come from the model.
+ */
+static int read_realm(const struct cca_rim_realm *in, struct cca_rim_realm *r, uint64_t flags_ok,
+		      unsigned int max_hash)
 {
-	if (!r || r->size != sizeof(*r) || r->reserved0 ||
-	    !cca_all_zero(r->reserved1, sizeof(r->reserved1)) ||
+	int ret = CCA_STRUCT_IN(cca_rim_realm, r, in);
+
+	if (ret)
+		return ret;
+	if (r->reserved0 || !cca_all_zero(r->reserved1, sizeof(r->reserved1)) ||
 	    !cca_all_zero(r->reserved, sizeof(r->reserved)))
 		return -EINVAL;
 	if ((r->flags & ~flags_ok) || r->hash_algo > max_hash)
@@ -250,13 +257,14 @@ static void build_params_image(const struct cca_rim_realm *r, uint8_t *image)
 CCA_EXPORT int cca_rim_params_image(const struct cca_rim_realm *realm,
 				    uint8_t image[CCA_RIM_GRANULE_SIZE])
 {
-	int ret = check_realm(realm, CCA_RIM_RMM2_REALM_FLAGS, CCA_RMI_HASH_SHA_384);
+	struct cca_rim_realm m;
+	int ret = read_realm(realm, &m, CCA_RIM_RMM2_REALM_FLAGS, CCA_RMI_HASH_SHA_384);
 
 	if (ret)
 		return ret;
 	if (!image)
 		return -EINVAL;
-	build_params_image(realm, image);
+	build_params_image(&m, image);
 	return 0;
 }
 
@@ -326,6 +334,7 @@ CCA_EXPORT int cca_rim_init_cb(struct cca_rim *rim, enum cca_rim_model model,
 			       cca_rim_step_fn *on_step, void *ctx)
 {
 	uint8_t image[GRANULE];
+	struct cca_rim_realm m;
 	struct cca_rim r;
 	int ret;
 
@@ -335,12 +344,12 @@ CCA_EXPORT int cca_rim_init_cb(struct cca_rim *rim, enum cca_rim_model model,
 	case CCA_RIM_RMM1:
 		if (initial != CCA_RIM_INIT_PARAMS)
 			return -EINVAL;
-		ret = check_realm(realm, CCA_RIM_RMM1_REALM_FLAGS, CCA_RMI_HASH_SHA_512);
+		ret = read_realm(realm, &m, CCA_RIM_RMM1_REALM_FLAGS, CCA_RMI_HASH_SHA_512);
 		break;
 	case CCA_RIM_RMM2:
 		if (initial != CCA_RIM_INIT_PARAMS && initial != CCA_RIM_INIT_ZERO)
 			return -EINVAL;
-		ret = check_realm(realm, CCA_RIM_RMM2_REALM_FLAGS, CCA_RMI_HASH_SHA_384);
+		ret = read_realm(realm, &m, CCA_RIM_RMM2_REALM_FLAGS, CCA_RMI_HASH_SHA_384);
 		break;
 	default:
 		return -EINVAL;
@@ -351,13 +360,13 @@ CCA_EXPORT int cca_rim_init_cb(struct cca_rim *rim, enum cca_rim_model model,
 	memset(&r, 0, sizeof(r));
 	r.model = model;
 	r.initial = initial;
-	r.hash_algo = realm->hash_algo;
-	r.digest_len = (uint32_t)cca_rim_digest_len(realm->hash_algo);
-	r.realm = *realm;
+	r.hash_algo = m.hash_algo;
+	r.digest_len = (uint32_t)cca_rim_digest_len(m.hash_algo);
+	r.realm = m;
 	r.on_step = on_step;
 	r.on_step_ctx = ctx;
 	if (initial == CCA_RIM_INIT_PARAMS) {
-		build_params_image(realm, image);
+		build_params_image(&m, image);
 		ret = digest(r.hash_algo, image, GRANULE, r.rim);
 		if (ret < 0)
 			return ret;
@@ -587,13 +596,19 @@ static int debug_count(unsigned int given, unsigned int rmm_default, uint8_t *en
 	return 0;
 }
 
-CCA_EXPORT int cca_rim_realm_from_params(const struct cca_realm_params *p, unsigned int rmm_bps,
+CCA_EXPORT int cca_rim_realm_from_params(const struct cca_realm_params *in, unsigned int rmm_bps,
 					 unsigned int rmm_wps, struct cca_rim_realm *out)
 {
 	struct cca_rim_realm r = { .size = sizeof(r) };
+	struct cca_realm_params rp;
+	const struct cca_realm_params *p = &rp;
 
-	if (!p || !out || p->size != sizeof(*p) || (p->flags & ~CCA_REALM_F_PMU) ||
-	    !cca_all_zero(p->reserved, sizeof(p->reserved)))
+	if (!in || !out)
+		return -EINVAL;
+	int ret = CCA_STRUCT_IN(cca_realm_params, &rp, in);
+	if (ret)
+		return ret;
+	if ((p->flags & ~CCA_REALM_F_PMU) || !cca_all_zero(p->reserved, sizeof(p->reserved)))
 		return -EINVAL;
 	if (p->ipa_bits < CCA_IPA_BITS_MIN || p->ipa_bits > CCA_IPA_BITS_MAX)
 		return -EINVAL;
@@ -629,6 +644,7 @@ CCA_EXPORT int cca_rim_realm_from_params(const struct cca_realm_params *p, unsig
 	default:
 		return -EINVAL;
 	}
-	*out = r;
+	/* 0.1's callers set no size in @out: they own 0.1's bytes only. */
+	CCA_STRUCT_WRITE_V0(cca_rim_realm, out, &r);
 	return 0;
 }

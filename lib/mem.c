@@ -49,8 +49,7 @@ static int set_memslot(struct cca_realm *r, const struct cca_region *g, uint64_t
 
 static int check_region(const struct cca_realm *r, const struct cca_mem_region_params *p)
 {
-	if (p->size != sizeof(*p) || (p->flags & ~CCA_MEM_F_SHARED_ONLY) ||
-	    !cca_all_zero(p->reserved, sizeof(p->reserved)))
+	if ((p->flags & ~CCA_MEM_F_SHARED_ONLY) || !cca_all_zero(p->reserved, sizeof(p->reserved)))
 		return -EINVAL;
 	if (!p->len || !aligned(p->gpa) || !aligned(p->len) || !aligned(p->shared_uaddr))
 		return -EINVAL;
@@ -88,14 +87,19 @@ static int check_private_support(struct cca_realm *r)
 	return 0;
 }
 
-CCA_EXPORT int cca_mem_region_add(struct cca_realm *r, const struct cca_mem_region_params *p,
+CCA_EXPORT int cca_mem_region_add(struct cca_realm *r, const struct cca_mem_region_params *in,
 				  unsigned int *slot)
 {
+	struct cca_mem_region_params mp;
+	const struct cca_mem_region_params *p = &mp;
 	struct cca_region g;
 	int ret;
 
-	if (!r || !p)
+	if (!r || !in)
 		return -EINVAL;
+	ret = CCA_STRUCT_IN(cca_mem_region_params, &mp, in);
+	if (ret)
+		return ret;
 	memset(&g, 0, sizeof(g));
 	g.gmem_fd = -1;
 	g.gpa = p->gpa;

@@ -26,8 +26,7 @@ CCA_EXPORT void cca_realm_params_init(struct cca_realm_params *p)
 
 static int check_params(const struct cca_abi_desc *abi, const struct cca_realm_params *p)
 {
-	if (p->size != sizeof(*p) || (p->flags & ~CCA_REALM_F_PMU) ||
-	    !cca_all_zero(p->reserved, sizeof(p->reserved)))
+	if ((p->flags & ~CCA_REALM_F_PMU) || !cca_all_zero(p->reserved, sizeof(p->reserved)))
 		return -EINVAL;
 	if (p->ipa_bits < CCA_IPA_BITS_MIN || p->ipa_bits > CCA_IPA_BITS_MAX)
 		return -EINVAL;
@@ -68,14 +67,17 @@ static int check_params(const struct cca_abi_desc *abi, const struct cca_realm_p
 	return 0;
 }
 
-CCA_EXPORT int cca_realm_create(struct cca_host *host, const struct cca_realm_params *params,
+CCA_EXPORT int cca_realm_create(struct cca_host *host, const struct cca_realm_params *in,
 				struct cca_realm **out)
 {
+	struct cca_realm_params p;
 	int ret;
 
-	if (!host || !params || !out)
+	if (!host || !in || !out)
 		return -EINVAL;
-	ret = check_params(host->abi, params);
+	ret = CCA_STRUCT_IN(cca_realm_params, &p, in);
+	if (!ret)
+		ret = check_params(host->abi, &p);
 	if (ret) {
 		cca_log(host, CCA_LOG_ERR, "realm parameters refused: %s", cca_strerror(ret));
 		return ret;
@@ -84,7 +86,7 @@ CCA_EXPORT int cca_realm_create(struct cca_host *host, const struct cca_realm_pa
 	struct cca_realm *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->recs = calloc(params->nr_recs, sizeof(*r->recs));
+	r->recs = calloc(p.nr_recs, sizeof(*r->recs));
 	if (!r->recs) {
 		free(r);
 		return -ENOMEM;
@@ -92,7 +94,7 @@ CCA_EXPORT int cca_realm_create(struct cca_host *host, const struct cca_realm_pa
 	r->host = host;
 	r->abi = host->abi;
 	r->sys = &host->sys;
-	r->params = *params;
+	r->params = p;
 	r->gic_fd = -1;
 	r->vm_fd = -1;
 	cca_mutex_init(&r->lock);
@@ -107,10 +109,9 @@ CCA_EXPORT int cca_realm_create(struct cca_host *host, const struct cca_realm_pa
 	r->run_mmap_size = (size_t)ret;
 
 	ret = sys_ioctl_int(r->sys, host->kvm_fd, KVM_CREATE_VM,
-			    r->abi->vm_type_realm | params->ipa_bits);
+			    r->abi->vm_type_realm | p.ipa_bits);
 	if (ret < 0) {
-		cca_log(host, CCA_LOG_ERR,
-			"KVM_CREATE_VM(realm, %u IPA bits): %s%s", params->ipa_bits,
+		cca_log(host, CCA_LOG_ERR, "KVM_CREATE_VM(realm, %u IPA bits): %s%s", p.ipa_bits,
 			cca_error_name(ret),
 			ret == -EINVAL ? " (IPA width above the RMM's limit?)" : "");
 		goto fail;
@@ -195,7 +196,7 @@ static int check_gic_params(const struct cca_realm *r, const struct cca_gic_para
 	uint64_t half = cca_ipa_half(r);
 	uint64_t rlen = (uint64_t)r->params.nr_recs * GICV3_REDIST_SIZE_PER_CPU;
 
-	if (p->size != sizeof(*p) || !cca_all_zero(p->reserved, sizeof(p->reserved)))
+	if (!cca_all_zero(p->reserved, sizeof(p->reserved)))
 		return -EINVAL;
 	if (p->nr_irqs && (p->nr_irqs < 64 || p->nr_irqs > 1024 || p->nr_irqs % 32))
 		return -EINVAL;
@@ -214,13 +215,18 @@ static int check_gic_params(const struct cca_realm *r, const struct cca_gic_para
 	return 0;
 }
 
-CCA_EXPORT int cca_realm_gic_create(struct cca_realm *r, const struct cca_gic_params *p)
+CCA_EXPORT int cca_realm_gic_create(struct cca_realm *r, const struct cca_gic_params *in)
 {
 	struct kvm_create_device cd = { .type = CCA_KVM_DEV_TYPE_ARM_VGIC_V3, .fd = 0, .flags = 0 };
+	struct cca_gic_params gp;
+	const struct cca_gic_params *p = &gp;
 	int ret;
 
-	if (!r || !p)
+	if (!r || !in)
 		return -EINVAL;
+	ret = CCA_STRUCT_IN(cca_gic_params, &gp, in);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&r->lock);
 	if (r->gic_fd >= 0) {
 		ret = -EEXIST;

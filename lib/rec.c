@@ -126,7 +126,7 @@ static int init_pmu(struct cca_rec *rec)
 
 static int check_create(struct cca_realm *r, const struct cca_rec_params *p)
 {
-	if (p->size != sizeof(*p) || !cca_all_zero(p->reserved, sizeof(p->reserved)))
+	if (!cca_all_zero(p->reserved, sizeof(p->reserved)))
 		return -EINVAL;
 	if (r->state == CCA_REALM_DEAD)
 		return -CCA_E_DEAD;
@@ -180,13 +180,18 @@ static int rec_configure(struct cca_rec *rec, uint32_t extra)
 	return 0;
 }
 
-CCA_EXPORT int cca_rec_create(struct cca_realm *r, const struct cca_rec_params *p,
+CCA_EXPORT int cca_rec_create(struct cca_realm *r, const struct cca_rec_params *in,
 			      struct cca_rec **out)
 {
+	struct cca_rec_params rp;
+	const struct cca_rec_params *p = &rp;
 	int ret;
 
-	if (!r || !p || !out)
+	if (!r || !in || !out)
 		return -EINVAL;
+	ret = CCA_STRUCT_IN(cca_rec_params, &rp, in);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&r->lock);
 	ret = check_create(r, p);
 	if (ret)

@@ -25,7 +25,9 @@ struct cca_sim;
 
 /**
  * struct cca_host_options - how to open the host
- * @size: sizeof(struct cca_host_options); lets the struct grow
+ * @size: sizeof(struct cca_host_options) as the caller was compiled: at least
+ *	libcca 0.1's; members past @size are read as zero (their default),
+ *	and bytes past this library's own struct must be zero (-E2BIG)
  * @flags: CCA_HOST_* flags
  * @kvm_path: KVM device; NULL: $CCA_KVM_PATH, else "/dev/kvm"
  * @revision: CCA_ABI_UNKNOWN to detect (or take $CCA_ABI_REVISION); any
@@ -70,9 +72,11 @@ enum cca_revision_source {
  * descriptor) unless overridden. An override is recorded, not trusted
  * blindly: cca_host_info() reports whether the probes agreed.
  *
- * Return: 0; -EINVAL bad options; -ENOENT/-EACCES/... opening KVM;
- * -CCA_E_REVISION no realm support or the probes disagree (see
- * cca_probe() for the reason); -ENOMEM.
+ * Return: 0; -EINVAL bad options, or @opts->size below libcca 0.1's
+ * sizeof; -E2BIG @opts->size above this library's sizeof with a nonzero
+ * byte past it (a member this older library does not know is set);
+ * -ENOENT/-EACCES/... opening KVM; -CCA_E_REVISION no realm support or
+ * the probes disagree (see cca_probe() for the reason); -ENOMEM.
  * Context: any thread; the host may then be shared between threads.
  */
 int cca_host_open(const struct cca_host_options *opts, struct cca_host **out);
@@ -113,7 +117,10 @@ enum cca_unavailable {
 
 /**
  * struct cca_probe_result - what cca_probe() found
- * @size: set by the caller to sizeof(struct cca_probe_result)
+ * @size: set by the caller to sizeof(struct cca_probe_result) as it was
+ *	compiled (at least libcca 0.1's); cca_probe() writes min(@size, its
+ *	own sizeof) bytes, leaves the caller's bytes past them untouched, and
+ *	sets @size to the number of bytes it wrote
  * @available: CCA_AVAILABLE, or why not (enum cca_unavailable)
  * @err: the error behind @available (negative errno / -CCA_E_*), else 0
  * @revision: revision in use (CCA_ABI_UNKNOWN when unavailable)
@@ -158,14 +165,17 @@ struct cca_probe_result {
 /**
  * cca_probe() - report the host's realm support, or exactly why there is none
  * @opts: as for cca_host_open(); NULL for defaults
- * @res: filled in; @res->size must be set by the caller
+ * @res: filled in; @res->size must be set by the caller, and is then the
+ *	number of bytes written: min(@res->size, this library's sizeof)
  *
  * Opens KVM, detects the revision, then measures the limits with throw-away
  * realm VMs and vCPUs (no realm descriptor is ever created).
  *
  * Return: 0 when realms are available; otherwise the error that made them
- * unavailable, with @res->available and @res->reason saying why. -EINVAL
- * if @res is NULL or its size is too small (then @res is untouched).
+ * unavailable, with @res->available and @res->reason saying why (bad
+ * @opts: -EINVAL, or -E2BIG as for cca_host_open()). -EINVAL if @res is
+ * NULL or @res->size is below libcca 0.1's sizeof (then @res is
+ * untouched).
  * Context: any thread.
  */
 int cca_probe(const struct cca_host_options *opts, struct cca_probe_result *res);

@@ -105,7 +105,10 @@ enum cca_launch_psci {
 
 /**
  * struct cca_launch_params - one launch, as the user describes it
- * @size: sizeof(struct cca_launch_params) (cca_launch_params_init() sets it)
+ * @size: sizeof(struct cca_launch_params) as the caller was compiled
+ *	(cca_launch_params_init() sets it): at least libcca 0.1's; members
+ *	past @size are read as zero, and bytes past this library's own
+ *	struct must be zero (-E2BIG)
  * @revision: kernel ABI revision (required): the measurement model, the
  *	default PSCI routing and whether a PMU is possible depend on it
  * @kernel: the arm64 Image bytes (required); copied by
@@ -348,8 +351,11 @@ int cca_image_parse(const void *image, size_t len, struct cca_image_info *info, 
  * the operations and computes the expected RIM. No kernel call.
  *
  * Return: 0; -EINVAL bad parameters or a bad Image or DTB (nonzero
- * reserved fields, unknown revision, vCPU count, SVE length, counts,
- * alignment of bases, overlapping devices, @cmdline with @dtb); -ENOSPC
+ * reserved fields, @params->size below libcca 0.1's sizeof, unknown
+ * revision, vCPU count, SVE length, counts, alignment of bases,
+ * overlapping devices, @cmdline with @dtb); -E2BIG @params->size above
+ * this library's sizeof with a nonzero byte past it (a member this older
+ * library does not know is set); -ENOSPC
  * something does not fit (RAM too small for the kernel, initrd or DTB does
  * not fit, generated DTB larger than 64 KiB); -ERANGE @ipa_bits too small
  * for RAM and devices, or RAM beyond 52 bits; -EOPNOTSUPP a PMU on a
@@ -431,7 +437,8 @@ int cca_launch_plan_measure(const struct cca_launch_plan *plan, struct cca_rim *
  * cca_launch_realm_params() - the realm parameters the plan was made for
  * @plan: a plan
  * @out: receives them (cca_realm_params_init() first, then IPA width,
- *	vCPUs, SVE, PMU, breakpoints, watchpoints)
+ *	vCPUs, SVE, PMU, breakpoints, watchpoints); its size is not read:
+ *	libcca 0.1's sizeof bytes are written, and @out->size set to it
  *
  * Create the realm with these (cca_realm_create()) before
  * cca_launch_plan_apply().

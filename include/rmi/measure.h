@@ -103,7 +103,9 @@ enum cca_rim_initial {
 
 /**
  * struct cca_rim_realm - the measured realm parameters, RMI encodings
- * @size: sizeof(struct cca_rim_realm)
+ * @size: sizeof(struct cca_rim_realm) as the caller was compiled: at least
+ *	libcca 0.1's; members past @size are read as zero (their default),
+ *	and bytes past this library's own struct must be zero (-E2BIG)
  * @reserved0: must be zero
  * @flags: CCA_RMI_REALM_FLAG_* (LPA2, SVE, PMU; DA in the RMM 2.0 model)
  * @s2sz: IPA width including the shared bit, CCA_RIM_S2SZ_MIN..MAX
@@ -151,7 +153,9 @@ enum cca_rim_op {
 
 /**
  * struct cca_rim_step - one accepted operation, reported to the step callback
- * @size: sizeof the structure the library filled (fields may be added at the end)
+ * @size: sizeof the structure the library filled: members may be added at
+ *	the end, so a callback reads a member newer than libcca 0.1 only if
+ *	it lies within @size
  * @op: enum cca_rim_op
  * @extended: 1 if the operation hashed a descriptor (or the params image)
  *	into the RIM; 0 if it was accepted but not measured: a REC without
@@ -277,12 +281,14 @@ CCA_RIM_OFF(cca_rim_step, gprs, 64);
  * No step callback: set @rim->on_step afterwards, or use cca_rim_init_cb()
  * to have this step reported too.
  *
- * Return: 0; -EINVAL if @rim or @realm is NULL, @realm->size is not
- * sizeof(struct cca_rim_realm), a reserved field is not zero, @model or
+ * Return: 0; -EINVAL if @rim or @realm is NULL, @realm->size is below
+ * libcca 0.1's sizeof, a reserved field is not zero, @model or
  * @initial is unknown, CCA_RIM_INIT_ZERO in the RMM 1.0 model, @realm->hash_algo
  * unknown or SHA-384 in the RMM 1.0 model, a flag the model does not know,
  * s2sz outside CCA_RIM_S2SZ_MIN..MAX, or an encoding out of range (see
- * struct cca_rim_realm); -ENOMEM or -EIO if libcrypto fails. @rim is
+ * struct cca_rim_realm); -E2BIG if @realm->size is above this library's
+ * sizeof with a nonzero byte past it (a member this older library does
+ * not know is set); -ENOMEM or -EIO if libcrypto fails. @rim is
  * untouched on failure.
  * Context: any thread; @rim must not be in use by another thread.
  */
@@ -442,9 +448,10 @@ int cca_rim_hex(const struct cca_rim *rim, char *buf, size_t len);
  * in an 8-byte little-endian slot (measurement.md §3.1). RPV, VMID and the
  * RTT fields are not measured and stay zero. For verifiers and tests.
  *
- * Return: 0; -EINVAL if a pointer is NULL, @realm->size is wrong, a reserved
- * field is set, a flag is unknown to RMM 2.0, @realm->hash_algo is unknown, or
- * s2sz or another encoding is out of range. No model check: cca_rim_init()
+ * Return: 0; -EINVAL if a pointer is NULL, @realm->size is below libcca
+ * 0.1's sizeof, a reserved field is set, a flag is unknown to RMM 2.0,
+ * @realm->hash_algo is unknown, or s2sz or another encoding is out of
+ * range; -E2BIG as for cca_rim_init(). No model check: cca_rim_init()
  * does that.
  * Context: any thread.
  */
@@ -473,7 +480,8 @@ int cca_rim_rec_image(uint64_t flags, uint64_t pc, const uint64_t gprs[8],
  * @rmm_bps: breakpoint count the realm gets when @params->num_bps is 0
  *	(the RMM's maximum on the target platform, 2..16); 0 if unknown
  * @rmm_wps: the same for watchpoints
- * @out: receives the parameters; untouched on failure
+ * @out: receives the parameters; untouched on failure. Its size is not
+ *	read: libcca 0.1's sizeof bytes are written, and @out->size set to it
  *
  * Maps libcca's units to the RMI encodings the way the kernel passes them
  * to the RMM: s2sz = ipa_bits; SVE flag and sve_vl = bytes / 16 - 1 when
@@ -486,9 +494,11 @@ int cca_rim_rec_image(uint64_t flags, uint64_t pc, const uint64_t gprs[8],
  * give the hash algorithm or the PMU is cca_realm_create()'s check, not
  * this one's.
  *
- * Return: 0; -EINVAL if a pointer is NULL, @params->size is wrong, a field
- * is out of the range cca_realm_create() accepts, or a count is 0 with no
- * usable default (@rmm_bps/@rmm_wps 0 or outside 2..16).
+ * Return: 0; -EINVAL if a pointer is NULL, @params->size is below libcca
+ * 0.1's sizeof, a field is out of the range cca_realm_create() accepts, or
+ * a count is 0 with no usable default (@rmm_bps/@rmm_wps 0 or outside
+ * 2..16); -E2BIG if @params->size is above this library's sizeof with a
+ * nonzero byte past it.
  * Context: any thread.
  */
 int cca_rim_realm_from_params(const struct cca_realm_params *params, unsigned int rmm_bps,

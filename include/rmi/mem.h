@@ -21,7 +21,10 @@ struct cca_exit;
 
 /**
  * struct cca_mem_region_params - one RAM region
- * @size: sizeof(struct cca_mem_region_params)
+ * @size: sizeof(struct cca_mem_region_params) as the caller was compiled:
+ *	at least libcca 0.1's; members past @size are read as zero (their
+ *	default), and bytes past this library's own struct must be zero
+ *	(-E2BIG)
  * @flags: CCA_MEM_F_*
  * @gpa: guest-physical base in the lower (protected) half, 4 KiB aligned;
  *	2 MiB alignment keeps a v12 measurement predictable
@@ -59,8 +62,11 @@ struct cca_mem_region_params {
  * same INIT_RIPAS measurement).
  *
  * Return: 0; -EINVAL alignment, zero length, upper half, overlap, bad
- * flags; -ENOSPC more than CCA_MAX_REGIONS; -CCA_E_AFTER_RUN after the
- * first run; -errno from the kernel or mmap (everything made is undone).
+ * flags, nonzero reserved, @params->size below libcca 0.1's sizeof; -E2BIG
+ * @params->size above this library's sizeof with a nonzero byte past it
+ * (nothing is done); -ENOSPC more than CCA_MAX_REGIONS; -CCA_E_AFTER_RUN
+ * after the first run; -errno from the kernel or mmap (everything made is
+ * undone).
  * Context: serialised with other calls on @realm by the library.
  */
 int cca_mem_region_add(struct cca_realm *realm, const struct cca_mem_region_params *params,

@@ -47,7 +47,9 @@ enum cca_hash_algo {
 
 /**
  * struct cca_realm_params - what shapes the realm (and its measurement)
- * @size: sizeof(struct cca_realm_params)
+ * @size: sizeof(struct cca_realm_params) as the caller was compiled: at least
+ *	libcca 0.1's; members past @size are read as zero (their default),
+ *	and bytes past this library's own struct must be zero (-E2BIG)
  * @flags: CCA_REALM_F_*
  * @ipa_bits: IPA width including the top (shared) bit, 32..52
  * @nr_recs: number of vCPUs the realm will have, 1..CCA_MAX_RECS; all must
@@ -103,9 +105,12 @@ void cca_realm_params_init(struct cca_realm_params *p);
  * parameters reach it through the vCPUs (cca_rec_create()).
  *
  * Return: 0; -EINVAL bad parameters (nonzero reserved, IPA width, SVE
- * length, counts); -EOPNOTSUPP a hash algorithm, RPV or PMU this revision
- * cannot give; -EINVAL from the kernel (IPA width above the RMM's limit);
- * -ENOMEM; other -errno from KVM_CREATE_VM.
+ * length, counts, @params->size below libcca 0.1's sizeof); -E2BIG
+ * @params->size above this library's sizeof with a nonzero byte past it (a
+ * member this older library does not know is set); -EOPNOTSUPP a hash
+ * algorithm, RPV or PMU this revision cannot give; -EINVAL from the kernel
+ * (IPA width above the RMM's limit); -ENOMEM; other -errno from
+ * KVM_CREATE_VM.
  * Context: any thread; the realm is then used as documented per call.
  */
 int cca_realm_create(struct cca_host *host, const struct cca_realm_params *params,
@@ -157,7 +162,9 @@ unsigned int cca_realm_ipa_bits(const struct cca_realm *realm);
 
 /**
  * struct cca_gic_params - in-kernel GICv3 placement
- * @size: sizeof(struct cca_gic_params)
+ * @size: sizeof(struct cca_gic_params) as the caller was compiled: at least
+ *	libcca 0.1's; members past @size are read as zero (their default),
+ *	and bytes past this library's own struct must be zero (-E2BIG)
  * @dist_base: distributor GPA (64 KiB aligned, protected half)
  * @redist_base: redistributor region GPA (64 KiB aligned); 128 KiB per vCPU
  * @nr_irqs: number of interrupts including the 32 private ones; 0 = 256
@@ -184,8 +191,11 @@ struct cca_gic_params {
  * a second attempt fails with -EEXIST from the kernel: destroy the realm.
  *
  * Return: 0; -EINVAL bad placement (alignment, overlap, not in the lower
- * half of the IPA space); -EEXIST already created; -CCA_E_STATE not
- * configuring; -errno from KVM_CREATE_DEVICE / KVM_SET_DEVICE_ATTR.
+ * half of the IPA space), nonzero reserved, or @params->size below libcca
+ * 0.1's sizeof; -E2BIG @params->size above this library's sizeof with a
+ * nonzero byte past it (nothing is done); -EEXIST already created;
+ * -CCA_E_STATE not configuring; -errno from KVM_CREATE_DEVICE /
+ * KVM_SET_DEVICE_ATTR.
  * Context: serialised with other calls on @realm by the library.
  */
 int cca_realm_gic_create(struct cca_realm *realm, const struct cca_gic_params *params);

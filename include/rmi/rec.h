@@ -20,7 +20,9 @@ struct kvm_run;
 
 /**
  * struct cca_rec_params - one vCPU
- * @size: sizeof(struct cca_rec_params)
+ * @size: sizeof(struct cca_rec_params) as the caller was compiled: at least
+ *	libcca 0.1's; members past @size are read as zero (their default),
+ *	and bytes past this library's own struct must be zero (-E2BIG)
  * @index: vcpu_id; must equal the number of RECs created so far
  * @features: extra KVM vCPU feature bits (bit n = CCA_KVM_ARM_VCPU_n);
  *	PSCI_0_2 is always set, POWER_OFF for secondaries, SVE and PMU_V3
@@ -48,16 +50,18 @@ struct cca_rec_params {
  * KVM_ARM_VCPU_PMU_V3_INIT waits for the first cca_rec_run(). The MPIDR
  * is KVM's default for @index.
  *
- * Return: 0; -EINVAL bad params; -CCA_E_DEAD the realm is dead;
- * -CCA_E_VCPU_ORDER @index out of order or beyond nr_recs; -CCA_E_FEATURE
- * a refused feature bit; -CCA_E_NO_GICV3 a PMU without the in-kernel GIC;
- * -CCA_E_AFTER_RUN after the first run; -CCA_E_STATE after the first
- * populate (the realm descriptor would not see this vCPU's
+ * Return: 0; -EINVAL bad params (nonzero reserved, @params->size below
+ * libcca 0.1's sizeof); -E2BIG @params->size above this library's sizeof
+ * with a nonzero byte past it (nothing is done); -CCA_E_DEAD the realm is
+ * dead; -CCA_E_VCPU_ORDER @index out of order or beyond nr_recs;
+ * -CCA_E_FEATURE a refused feature bit; -CCA_E_NO_GICV3 a PMU without the
+ * in-kernel GIC; -CCA_E_AFTER_RUN after the first run; -CCA_E_STATE after
+ * the first populate (the realm descriptor would not see this vCPU's
  * configuration); -ENOMEM; -errno from KVM_CREATE_VCPU (nothing was
  * created; the realm stays usable). Any failure after KVM_CREATE_VCPU
- * (-errno from the kernel or mmap, -EOPNOTSUPP the host cannot give the
- * SVE length) closes the half-made vCPU and leaves the realm
- * CCA_REALM_DEAD: KVM cannot remove a vCPU.
+ * (-errno from the kernel or mmap, -EOPNOTSUPP the host cannot give the SVE
+ * length) closes the half-made vCPU and leaves the realm CCA_REALM_DEAD:
+ * KVM cannot remove a vCPU.
  * Context: serialised with other calls on @realm by the library.
  */
 int cca_rec_create(struct cca_realm *realm, const struct cca_rec_params *params,

@@ -33,7 +33,9 @@ struct cca_sim;
 
 /**
  * struct cca_sim_options - the simulated host
- * @size: sizeof(struct cca_sim_options)
+ * @size: sizeof(struct cca_sim_options) as the caller was compiled: at least
+ *	libcca 0.1's; members past @size are read as zero (their default),
+ *	and bytes past this library's own struct must be zero (-E2BIG)
  * @flags: CCA_SIM_F_*
  * @revision: kernel revision to model (required)
  * @ipa_limit: the RMM's S2SZ; 0 = 48
@@ -73,7 +75,9 @@ struct cca_sim_options {
  *	may be NULL
  * @err_len: size of @err
  *
- * Return: 0; -EINVAL bad options or a malformed guest program; -ENOMEM.
+ * Return: 0; -EINVAL bad options (including @opts->size below libcca
+ * 0.1's sizeof) or a malformed guest program; -E2BIG @opts->size above
+ * this library's sizeof with a nonzero byte past it; -ENOMEM.
  * Context: any thread; the simulator is thread-safe.
  */
 int cca_sim_create(const struct cca_sim_options *opts, struct cca_sim **out, char *err,

@@ -1735,12 +1735,20 @@ CCA_EXPORT int cca_sim_create(const struct cca_sim_options *in, struct cca_sim *
 	struct cca_sim_options o;
 	int ret;
 
-	if (!in || !out || in->size != sizeof(*in) || !cca_all_zero(in->reserved, sizeof(in->reserved)) ||
-	    in->reserved0 || (in->flags & ~(CCA_SIM_F_NO_SVE | CCA_SIM_F_NO_PMU))) {
+	if (!in || !out) {
 		set_err(err, err_len, "bad simulator options");
 		return -EINVAL;
 	}
-	o = *in;
+	ret = CCA_STRUCT_IN(cca_sim_options, &o, in);
+	if (ret == -E2BIG) {
+		set_err(err, err_len, "simulator options set members this libcca does not know");
+		return ret;
+	}
+	if (ret || !cca_all_zero(o.reserved, sizeof(o.reserved)) || o.reserved0 ||
+	    (o.flags & ~(CCA_SIM_F_NO_SVE | CCA_SIM_F_NO_PMU))) {
+		set_err(err, err_len, "bad simulator options");
+		return -EINVAL;
+	}
 	if (!o.ipa_limit)
 		o.ipa_limit = 48;
 	if (!o.sve_max_vl)

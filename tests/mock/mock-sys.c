@@ -18,7 +18,7 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct mock_ioctl *calls;
-static size_t ncalls, next_call, nseen;
+static size_t ncalls, next_call, nseen, nother;
 static mock_handler_fn *handler;
 static void *handler_ctx;
 static int open_result = MOCK_KVM_FD;
@@ -36,7 +36,7 @@ void mock_sys_reset(void)
 {
 	pthread_mutex_lock(&lock);
 	calls = NULL;
-	ncalls = next_call = nseen = 0;
+	ncalls = next_call = nseen = nother = 0;
 	handler = NULL;
 	handler_ctx = NULL;
 	open_result = MOCK_KVM_FD;
@@ -111,6 +111,14 @@ size_t mock_sys_ioctl_count(void)
 	return nseen;
 }
 
+size_t mock_sys_call_count(void)
+{
+	pthread_mutex_lock(&lock);
+	size_t n = nseen + nother;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
 /* Caller holds lock. */
 static void fd_add(int fd)
 {
@@ -150,6 +158,7 @@ static int mock_open(void *ctx, const char *path, int flags)
 	(void)path;
 	(void)flags;
 	pthread_mutex_lock(&lock);
+	nother++;
 	int r = open_result;
 	if (r >= 0)
 		fd_add(r);
@@ -161,6 +170,7 @@ static int mock_close(void *ctx, int fd)
 {
 	(void)ctx;
 	pthread_mutex_lock(&lock);
+	nother++;
 	bool ok = fd_remove(fd);
 	pthread_mutex_unlock(&lock);
 	if (!ok)
@@ -242,6 +252,7 @@ static int mock_mmap(void *ctx, size_t len, int prot, int flags, int fd, uint64_
 	(void)fd;
 	(void)off;
 	pthread_mutex_lock(&lock);
+	nother++;
 	if (mmap_fail_n > 0) {
 		mmap_fail_n--;
 		pthread_mutex_unlock(&lock);
@@ -266,6 +277,7 @@ static int mock_munmap(void *ctx, void *addr, size_t len)
 {
 	(void)ctx;
 	pthread_mutex_lock(&lock);
+	nother++;
 	for (size_t i = 0; i < nmaps; i++) {
 		if (maps[i].p == addr) {
 			size_t ml = maps[i].len;

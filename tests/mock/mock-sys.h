@@ -73,6 +73,8 @@ void mock_sys_set_machine(const char *machine);
 void mock_sys_fail_mmap(int err, int n);
 /* Number of ioctls seen since reset. */
 size_t mock_sys_ioctl_count(void);
+/* Every call with an effect since reset: ioctls, fallocate, madvise, open, close, mmap, munmap. */
+size_t mock_sys_call_count(void);
 /* Declare an fd open (e.g. created by a handler). */
 void mock_sys_fd_opened(int fd);
 
