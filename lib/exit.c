@@ -115,13 +115,23 @@ static int set_psci(struct cca_exit *out, uint64_t x0, const uint64_t *args)
 	out->psci.fn = fn;
 	if (smc64)
 		out->flags |= CCA_EXIT_F_SMC64;
-	if (args) {
-		out->psci.target_mpidr = args[0];
-		out->psci.entry = args[1];
-		out->psci.context_id = args[2];
-		out->flags |= CCA_EXIT_F_ARGS_VALID;
-	}
+	if (args)
+		cca_psci_set_args(out, args[0], args[1], args[2]);
 	return 0;
+}
+
+/*
+ * SMCCC: an SMC32 call passes W1..W3; the upper halves are not the guest's
+ * arguments (KVM narrows them too, kvm_psci_narrow_to_32bit()).
+ */
+void cca_psci_set_args(struct cca_exit *e, uint64_t x1, uint64_t x2, uint64_t x3)
+{
+	uint64_t mask = (e->flags & CCA_EXIT_F_SMC64) ? UINT64_MAX : UINT32_MAX;
+
+	e->psci.target_mpidr = x1 & mask;
+	e->psci.entry = x2 & mask;
+	e->psci.context_id = x3 & mask;
+	e->flags |= CCA_EXIT_F_ARGS_VALID;
 }
 
 /* ---- KVM_RUN ---------------------------------------------------------- */
@@ -174,7 +184,8 @@ static int decode_mmio(const struct kvm_run *run, const struct cca_exit_ctx *ctx
 	uint32_t len = run->mmio.len;
 	int half;
 
-	if (len < 1 || len > 8)
+	/* An abort's access size is 1 << ESR.SAS: KVM reports no other (§9). */
+	if (len != 1 && len != 2 && len != 4 && len != 8)
 		return bad_exit(out);
 	half = classify_ipa(ctx, &ipa);
 	if (half < 0)
