@@ -396,9 +396,8 @@ static int load_args(struct cca_rec *rec, struct cca_exit *e)
 		for (unsigned int i = 1; i <= 3; i++)
 			if ((ret = get_reg(rec, CCA_KVM_REG_ARM64_X(i), &v[i])))
 				return ret;
-		e->psci.target_mpidr = v[1];
-		e->psci.entry = v[2];
-		e->psci.context_id = v[3];
+		cca_psci_set_args(e, v[1], v[2], v[3]);
+		return 0;
 	} else if (e->kind == CCA_EXIT_HOST_CALL) {
 		/* RSI_HOST_CALL passes all 31 registers. */
 		for (unsigned int i = 0; i < 31; i++)

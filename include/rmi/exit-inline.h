@@ -138,6 +138,22 @@ static inline int cca__exit_ripas(struct cca_exit *out, const struct cca_exit_ct
 }
 
 /*
+ * A PSCI exit's x1..x3 and CCA_EXIT_F_ARGS_VALID. SMCCC: an SMC32 call
+ * passes W1..W3; the upper halves are not the guest's arguments (KVM
+ * narrows them too, kvm_psci_narrow_to_32bit()). CCA_EXIT_F_SMC64 must be
+ * set already.
+ */
+static inline void cca__psci_args(struct cca_exit *out, uint64_t x1, uint64_t x2, uint64_t x3)
+{
+	uint64_t mask = (out->flags & CCA_EXIT_F_SMC64) ? UINT64_MAX : UINT32_MAX;
+
+	out->psci.target_mpidr = x1 & mask;
+	out->psci.entry = x2 & mask;
+	out->psci.context_id = x3 & mask;
+	out->flags |= CCA_EXIT_F_ARGS_VALID;
+}
+
+/*
  * A PSCI call, from either source, @fn and @smc64 decoded from @x0. @args
  * holds x1..x3, or is NULL when they are not available (kvm_run).
  * SYSTEM_OFF and SYSTEM_RESET become system exits carrying the equivalent
@@ -167,10 +183,7 @@ static inline int cca__exit_psci(struct cca_exit *out, uint64_t x0, enum cca_psc
 	if (smc64)
 		out->flags |= CCA_EXIT_F_SMC64;
 	if (args) {
-		out->psci.target_mpidr = args[0];
-		out->psci.entry = args[1];
-		out->psci.context_id = args[2];
-		out->flags |= CCA_EXIT_F_ARGS_VALID;
+		cca__psci_args(out, args[0], args[1], args[2]);
 	} else {
 		out->psci.target_mpidr = 0;
 		out->psci.entry = 0;
@@ -236,7 +249,8 @@ static inline int cca__exit_mmio(const struct kvm_run *run, const struct cca_exi
 	uint64_t v = 0;
 	int half;
 
-	if (len < 1 || len > 8)
+	/* An abort's access size is 1 << ESR.SAS: KVM reports no other (§9). */
+	if (len != 1 && len != 2 && len != 4 && len != 8)
 		return cca__exit_bad(out);
 	half = cca__classify_ipa(ctx, &ipa);
 	if (half < 0)

@@ -92,9 +92,10 @@ enum cca_psci_fn {
  * @error: for CCA_EXIT_FATAL, the positive errno; else 0
  * @raw_reason: kvm_run.exit_reason, or RmiRecExit.exit_reason
  * @mmio: @ipa (top bit stripped), @data (writes, little-endian value; 0 for
- *	reads), @len 1..8, @is_write 0 or 1
+ *	reads), @len 1, 2, 4 or 8, @is_write 0 or 1
  * @psci: @fid as called, @fn decoded, @target_mpidr / @entry / @context_id
- *	(CPU_ON: x1..x3; AFFINITY_INFO: target and lowest level in x1, x2)
+ *	(CPU_ON: x1..x3; AFFINITY_INFO: target and lowest level in x1, x2;
+ *	for an SMC32 function W1..W3, zero-extended, as SMCCC passes them)
  * @host_call: @fid (x0), @imm (RmiRecExit only), @gprs x0..x30 when loaded
  * @ripas: [@base, @base + @size) to become @ripas (CCA_RIPAS_RAM / _EMPTY)
  * @system: @type, @ndata (at most 16), @data of KVM_EXIT_SYSTEM_EVENT; for
@@ -188,7 +189,7 @@ struct cca_exit_ctx {
  * (<rmi/exit-inline.h>) is the same decoder, compiled into the caller.
  *
  * Return: 0; -CCA_E_BAD_EXIT for an unknown exit reason or system-event
- * type, an MMIO length of 0 or over 8, an MMIO address beyond the IPA
+ * type, an MMIO length other than 1, 2, 4 or 8, an MMIO address beyond the IPA
  * space, an empty, wrapping or not wholly protected-half memory-fault
  * range, or a @run_ret that is neither 0 nor -errno (@out->kind
  * CCA_EXIT_UNKNOWN, @out->raw_reason kept); -EINVAL for NULL pointers or

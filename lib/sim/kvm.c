@@ -598,6 +598,12 @@ static bool is_fid(uint32_t fid, uint32_t a, uint32_t b)
 	return fid == a || fid == b;
 }
 
+/* An argument register as KVM reads it: W for an SMC32 function (kvm_psci_narrow_to_32bit). */
+static uint64_t psci_arg(uint32_t fid, uint64_t x)
+{
+	return fid & (1U << 30) ? x : (uint32_t)x;
+}
+
 /* In-kernel PSCI (§12.1). Returns 1 to re-enter, 0 to exit to user space. */
 static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 {
@@ -606,7 +612,7 @@ static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 	bool manual = cca_abi_desc_has(s->abi, CCA_ABI_MANUAL_PSCI_COMPLETE);
 
 	if (is_fid(fid, CCA_PSCI_CPU_ON_32, CCA_PSCI_CPU_ON_64)) {
-		struct svcpu *t = vcpu_by_mpidr(vm, v->x[1]);
+		struct svcpu *t = vcpu_by_mpidr(vm, psci_arg(fid, v->x[1]));
 		if (!t) {
 			/* INVALID_PARAMETERS without a completion: the caller stays pending. */
 			v->x[0] = (uint64_t)(int64_t)CCA_PSCI_RET_INVALID_PARAMETERS;
@@ -620,15 +626,15 @@ static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 			v->x[0] = already_on ? (uint64_t)(int64_t)CCA_PSCI_RET_ALREADY_ON : 0;
 			v->auto_psci = true;
 			v->psci_fid = fid;
-			v->psci_target = v->x[1];
+			v->psci_target = psci_arg(fid, v->x[1]);
 		}
 		t->stopped = false;
 		pthread_cond_broadcast(&s->cond);
 		return 1;
 	}
 	if (is_fid(fid, CCA_PSCI_AFFINITY_INFO_32, CCA_PSCI_AFFINITY_INFO_64)) {
-		struct svcpu *t = vcpu_by_mpidr(vm, v->x[1]);
-		if (!t || v->x[2] != 0) {
+		struct svcpu *t = vcpu_by_mpidr(vm, psci_arg(fid, v->x[1]));
+		if (!t || psci_arg(fid, v->x[2]) != 0) {
 			v->x[0] = (uint64_t)(int64_t)CCA_PSCI_RET_INVALID_PARAMETERS;
 			return 1;
 		}
@@ -638,7 +644,7 @@ static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 		} else {
 			v->auto_psci = true;
 			v->psci_fid = fid;
-			v->psci_target = v->x[1];
+			v->psci_target = psci_arg(fid, v->x[1]);
 		}
 		return 1;
 	}
@@ -740,15 +746,17 @@ static int handle_exit(struct cca_sim *s, struct svcpu *v)
 			    (is_fid(fid, CCA_PSCI_CPU_ON_32, CCA_PSCI_CPU_ON_64) ||
 			     is_fid(fid, CCA_PSCI_AFFINITY_INFO_32, CCA_PSCI_AFFINITY_INFO_64))) {
 				v->auto_psci = true;
-			v->psci_fid = fid;
-				v->psci_target = v->x[1];
+				v->psci_fid = fid;
+				v->psci_target = psci_arg(fid, v->x[1]);
 			}
 			return 0;
 		}
 		v->pend = P_CALL;
 		if (psci)
 			return psci_kernel(s, v, fid);
-		v->x[0] = (uint64_t)(int64_t)-1; /* SMCCC NOT_SUPPORTED */
+		/* SMCCC NOT_SUPPORTED; KVM's smccc_set_retval() also zeroes x1..x3. */
+		v->x[0] = (uint64_t)(int64_t)-1;
+		v->x[1] = v->x[2] = v->x[3] = 0;
 		return 1;
 	}
 	case CCA_RMI_EXIT_RIPAS_CHANGE:

@@ -671,9 +671,25 @@ static int log2_len(uint32_t len)
 	return len == 1 ? 0 : len == 2 ? 1 : len == 4 ? 2 : len == 8 ? 3 : -1;
 }
 
-static bool is_psci_fid(uint64_t fid, uint32_t a, uint32_t b)
+/* The PSCI functions the RMM implements (rmi-spec.md §10.1, §11.1). */
+static bool psci_implemented(uint32_t fid)
 {
-	return (uint32_t)fid == a || (uint32_t)fid == b;
+	switch (fid) {
+	case CCA_PSCI_VERSION:
+	case CCA_PSCI_CPU_SUSPEND_32:
+	case CCA_PSCI_CPU_SUSPEND_64:
+	case CCA_PSCI_CPU_OFF:
+	case CCA_PSCI_CPU_ON_32:
+	case CCA_PSCI_CPU_ON_64:
+	case CCA_PSCI_AFFINITY_INFO_32:
+	case CCA_PSCI_AFFINITY_INFO_64:
+	case CCA_PSCI_SYSTEM_OFF:
+	case CCA_PSCI_SYSTEM_RESET:
+	case CCA_PSCI_FEATURES:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -714,24 +730,33 @@ static bool event_to_exit(struct rmm *r, struct rmm_rec *rec, const struct sim_e
 		return true;
 	}
 	case SIM_EV_PSCI: {
-		uint64_t fid = ev->gprs[0];
-		if (is_psci_fid(fid, CCA_PSCI_VERSION, CCA_PSCI_VERSION)) {
+		uint32_t fid = (uint32_t)ev->gprs[0];
+		/* SMCCC: an SMC32 call passes W1..W3 (as KVM reads them, §12.1). */
+		uint64_t mask = fid & (1U << 30) ? UINT64_MAX : UINT32_MAX;
+		uint64_t t = ev->gprs[1] & mask, a2 = ev->gprs[2] & mask, a3 = ev->gprs[3] & mask;
+		switch (fid) {
+		case CCA_PSCI_VERSION:
 			rec->resp.gprs[0] = 0x10000; /* PSCI 1.0 */
 			return false;
-		}
-		if (is_psci_fid(fid, CCA_PSCI_FEATURES, CCA_PSCI_FEATURES)) {
-			rec->resp.gprs[0] = 0;
+		case CCA_PSCI_FEATURES:
+			/* DEN0022: SUCCESS for a function the RMM implements, else NOT_SUPPORTED. */
+			rec->resp.gprs[0] = psci_implemented((uint32_t)t) ?
+						    CCA_PSCI_RET_SUCCESS :
+						    (uint64_t)(int64_t)CCA_PSCI_RET_NOT_SUPPORTED;
 			return false;
-		}
-		bool on = is_psci_fid(fid, CCA_PSCI_CPU_ON_32, CCA_PSCI_CPU_ON_64);
-		bool aff = is_psci_fid(fid, CCA_PSCI_AFFINITY_INFO_32, CCA_PSCI_AFFINITY_INFO_64);
-		if (on || aff) {
-			uint64_t t = (uint32_t)fid == CCA_PSCI_CPU_ON_32 ||
-						     (uint32_t)fid == CCA_PSCI_AFFINITY_INFO_32
-					     ? (uint32_t)ev->gprs[1]
-					     : ev->gprs[1];
-			if (mpidr_index(t) < 0 || (aff && ev->gprs[2] != 0)) {
+		case CCA_PSCI_CPU_ON_32:
+		case CCA_PSCI_CPU_ON_64:
+		case CCA_PSCI_AFFINITY_INFO_32:
+		case CCA_PSCI_AFFINITY_INFO_64: {
+			bool aff = fid == CCA_PSCI_AFFINITY_INFO_32 ||
+				   fid == CCA_PSCI_AFFINITY_INFO_64;
+			if (mpidr_index(t) < 0 || (aff && a2 != 0)) {
 				rec->resp.gprs[0] = (uint64_t)(int64_t)CCA_PSCI_RET_INVALID_PARAMETERS;
+				return false;
+			}
+			/* The target would start there: a protected IPA (DEN0022 INVALID_ADDRESS). */
+			if (!aff && a2 >= rl->half) {
+				rec->resp.gprs[0] = (uint64_t)(int64_t)CCA_PSCI_RET_INVALID_ADDRESS;
 				return false;
 			}
 			if (aff && !r->cfg.affinity_needs_complete) {
@@ -740,17 +765,29 @@ static bool event_to_exit(struct rmm *r, struct rmm_rec *rec, const struct sim_e
 								     : CCA_PSCI_AFFINITY_OFF;
 				return false;
 			}
-			if (psci_needs_completion(r, (uint32_t)fid)) {
+			if (psci_needs_completion(r, fid)) {
 				rec->psci_pending = true;
-				rec->psci_fid = (uint32_t)fid;
+				rec->psci_fid = fid;
 				rec->psci_target = t;
-				rec->psci_entry = ev->gprs[2];
-				rec->psci_ctx = ev->gprs[3];
+				rec->psci_entry = a2;
+				rec->psci_ctx = a3;
 			}
-		} else if (is_psci_fid(fid, CCA_PSCI_CPU_OFF, CCA_PSCI_CPU_OFF)) {
+			break;
+		}
+		case CCA_PSCI_CPU_OFF:
 			rec->runnable = false;
-		} else if (is_psci_fid(fid, CCA_PSCI_SYSTEM_OFF, CCA_PSCI_SYSTEM_RESET)) {
+			break;
+		case CCA_PSCI_SYSTEM_OFF:
+		case CCA_PSCI_SYSTEM_RESET:
 			rl->state = RMM_REALM_SYSTEM_OFF;
+			break;
+		case CCA_PSCI_CPU_SUSPEND_32:
+		case CCA_PSCI_CPU_SUSPEND_64:
+			break;
+		default:
+			/* Only the functions above exit (§10.1); the rest are not implemented. */
+			rec->resp.gprs[0] = (uint64_t)(int64_t)CCA_PSCI_RET_NOT_SUPPORTED;
+			return false;
 		}
 		x->exit_reason = CCA_RMI_EXIT_PSCI;
 		memcpy(x->gprs, ev->gprs, 4 * sizeof(uint64_t));
