@@ -8,6 +8,17 @@
   gen-man3.py --check HEADER...                exit 1 listing undocumented
                                                functions, missing @param lines and
                                                missing Return: sections (file:line)
+  gen-man3.py --refs PAGE [--refs PAGE]... HEADER...
+                                               exit 1 listing (file:line) every
+                                               function a hand-written page names
+                                               (cca_x(), cca_x(3), \fBcca_x\fP(3),
+                                               .BR cca_x (3)) that the headers do
+                                               not declare, and every SEE ALSO
+                                               subsection ".SS <rmi/H.h>" whose
+                                               (3) list is not exactly H.h's
+                                               pages, in header order (a page
+                                               with such subsections must have
+                                               one per header with pages)
 
 A function's page is made from the /** ... */ comment directly before its
 declaration (kernel-doc: "name() - summary", "@param: text", body,
@@ -397,6 +408,117 @@ def check(headers):
     return problems
 
 
+# ---- references in hand-written pages --------------------------------------
+
+FONT_ESC_RE = re.compile(r'\\f(\[[^\]]*\]|\(..|.)')
+FONT_MACRO_RE = re.compile(r'^[.\']\s*(B|I|R|SM|SB|BR|BI|IB|IR|RB|RI)(?:\s+(.*))?$')
+# A function named in running text or code (cca_x(, cca_x(3)), or as a
+# .BR argument pair (cca_x (3), cca_x ()).
+REF_RE = re.compile(r'\b(cca_\w+)(?:\((?:(3)\))?|\s+\(\s*(3)?\s*\))')
+SEE_ALSO_SS_RE = re.compile(r'^\.SS\s+"?<rmi/([\w-]+\.h)>"?\s*$')
+
+
+def roff_args(text):
+    """The arguments of a roff request line: blank-separated, "quoted" ones
+    may hold blanks ("" inside quotes is a quote)."""
+    args, i, n = [], 0, len(text)
+    while i < n:
+        if text[i] in ' \t':
+            i += 1
+            continue
+        if text[i] == '"':
+            j, cur = i + 1, []
+            while j < n:
+                if text[j] == '"':
+                    if text.startswith('""', j):
+                        cur.append('"')
+                        j += 2
+                        continue
+                    j += 1
+                    break
+                cur.append(text[j])
+                j += 1
+            args.append(''.join(cur))
+            i = j
+        else:
+            j = i
+            while j < n and text[j] not in ' \t':
+                j += 1
+            args.append(text[i:j])
+            i = j
+    return args
+
+
+def roff_lines(path):
+    """(line number, request or None, text as printed) for each line of a
+    page, comments dropped: font escapes removed, the arguments of the font
+    requests joined as troff joins them (.B with blanks, .BR without)."""
+    with open(path, encoding='utf-8') as f:
+        lines = f.read().split('\n')
+    for n, ln in enumerate(lines, 1):
+        if re.match(r'^[.\']\s*\\"', ln):
+            continue
+        ln = FONT_ESC_RE.sub('', ln).replace('\\&', '').replace('\\-', '-')
+        m = FONT_MACRO_RE.match(ln)
+        if m:
+            args = roff_args(m.group(2) or '')
+            yield n, m.group(1), (''.join(args) if len(m.group(1)) == 2 else ' '.join(args))
+            continue
+        req = re.match(r'^[.\']\s*(\w+)', ln)
+        yield n, req.group(1) if req else None, ln
+
+
+def check_refs(pages_paths, headers):
+    declared = {f[0] for _, _, f in collect(headers)}
+    by_header = {}
+    for h, f, _ in pages(headers):
+        by_header.setdefault(os.path.basename(h), []).append(f[0])
+    problems = []
+    for page in pages_paths:
+        where = os.path.normpath(page)
+        try:
+            lines = list(roff_lines(page))
+        except OSError as e:
+            problems.append('%s: cannot read: %s' % (where, e.strerror))
+            continue
+        section = None          # the current .SH
+        subsection = None       # header of the current SEE ALSO .SS <rmi/H.h>
+        listed = {}             # header -> (line, [names with (3)])
+        for n, req, text in lines:
+            if req == 'SH':
+                section = ' '.join(roff_args(text.split(None, 1)[1] if ' ' in text else ''))
+                subsection = None
+            elif req in ('SS', 'PP', 'P', 'LP'):
+                subsection = None
+                m = SEE_ALSO_SS_RE.match(text) if section == 'SEE ALSO' else None
+                if m:
+                    subsection = m.group(1)
+                    if subsection in listed:
+                        problems.append('%s:%d: a second SEE ALSO subsection for <rmi/%s>'
+                                        % (where, n, subsection))
+                    listed[subsection] = (n, [])
+            for m in REF_RE.finditer(text):
+                name = m.group(1)
+                if name not in declared:
+                    problems.append('%s:%d: %s(): not a function of the headers'
+                                    % (where, n, name))
+                elif subsection and (m.group(2) or m.group(3)):
+                    listed[subsection][1].append(name)
+        if not listed:
+            continue
+        for hdr, names in sorted(by_header.items()):
+            if hdr not in listed:
+                problems.append('%s: SEE ALSO has no subsection .SS <rmi/%s> (%s)'
+                                % (where, hdr, ', '.join(n + '(3)' for n in names)))
+        for hdr, (n, got) in sorted(listed.items()):
+            want = by_header.get(hdr, [])
+            if got != want:
+                problems.append('%s:%d: SEE ALSO <rmi/%s> lists %s; the header\'s pages are %s'
+                                % (where, n, hdr, ', '.join(got) or 'nothing',
+                                   ', '.join(want) or 'none'))
+    return problems
+
+
 def default_version():
     mb = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'meson.build')
     try:
@@ -412,13 +534,16 @@ def main():
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument('--list', action='store_true', help='print the page names')
     mode.add_argument('--check', action='store_true', help='check the doc comments')
+    ap.add_argument('--refs', action='append', default=[], metavar='PAGE',
+                    help='check the functions a hand-written page names (repeatable)')
     ap.add_argument('-o', '--output', help='output directory for the pages')
     ap.add_argument('--version', default=None, help='libcca version for .TH')
     ap.add_argument('headers', nargs='+')
     a = ap.parse_args()
 
-    if a.check:
-        problems = check(a.headers)
+    if a.check or a.refs:
+        problems = check(a.headers) if a.check else []
+        problems += check_refs(a.refs, a.headers)
         for p in problems:
             print(p)
         if problems:

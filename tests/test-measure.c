@@ -8,9 +8,15 @@
  * ignored, zero initial RIM), SHA-512 and SHA-384 lengths and zero padding,
  * the step callback, the conversion from libcca realm parameters, and the
  * error cases (state, alignment, ranges, models), outputs untouched on error.
+ * libcrypto failures are injected (the test is linked with -Wl,--wrap for
+ * the EVP calls of lib/measure.c): each returns an error, leaves the
+ * measurement unchanged and frees the digest context; and a thread reuses
+ * one context for all its digests, freed when the thread exits.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -1029,6 +1035,182 @@ static void names_and_models(void **state)
 	assert_int_equal(sizeof(struct cca_rim_realm), 64);
 }
 
+/* ---- libcrypto failures ---------------------------------------------------------
+ *
+ * tests/meson.build links this test with -Wl,--wrap=EVP_MD_CTX_new (and
+ * _free, DigestInit_ex, DigestUpdate, DigestFinal_ex): the calls of
+ * lib/measure.c land here, the test's own EVP_Digest() does not.
+ */
+
+enum evp_fail {
+	EVP_NO_FAIL,
+	EVP_FAIL_NEW,
+	EVP_FAIL_INIT,
+	EVP_FAIL_UPDATE,
+	EVP_FAIL_FINAL
+};
+
+static enum evp_fail evp_fail; /* the next such call fails once */
+static atomic_int evp_new_calls; /* contexts lib/measure.c allocated */
+static atomic_int evp_live; /* ... and has not freed */
+
+EVP_MD_CTX *__real_EVP_MD_CTX_new(void);
+void __real_EVP_MD_CTX_free(EVP_MD_CTX *ctx);
+int __real_EVP_DigestInit_ex(EVP_MD_CTX *ctx, const EVP_MD *type, ENGINE *impl);
+int __real_EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t cnt);
+int __real_EVP_DigestFinal_ex(EVP_MD_CTX *ctx, unsigned char *md, unsigned int *s);
+EVP_MD_CTX *__wrap_EVP_MD_CTX_new(void);
+void __wrap_EVP_MD_CTX_free(EVP_MD_CTX *ctx);
+int __wrap_EVP_DigestInit_ex(EVP_MD_CTX *ctx, const EVP_MD *type, ENGINE *impl);
+int __wrap_EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t cnt);
+int __wrap_EVP_DigestFinal_ex(EVP_MD_CTX *ctx, unsigned char *md, unsigned int *s);
+
+static bool evp_failing(enum evp_fail which)
+{
+	if (evp_fail != which)
+		return false;
+	evp_fail = EVP_NO_FAIL;
+	return true;
+}
+
+EVP_MD_CTX *__wrap_EVP_MD_CTX_new(void)
+{
+	if (evp_failing(EVP_FAIL_NEW))
+		return NULL;
+	EVP_MD_CTX *ctx = __real_EVP_MD_CTX_new();
+	if (ctx) {
+		atomic_fetch_add(&evp_new_calls, 1);
+		atomic_fetch_add(&evp_live, 1);
+	}
+	return ctx;
+}
+
+void __wrap_EVP_MD_CTX_free(EVP_MD_CTX *ctx)
+{
+	if (ctx)
+		atomic_fetch_sub(&evp_live, 1);
+	__real_EVP_MD_CTX_free(ctx);
+}
+
+int __wrap_EVP_DigestInit_ex(EVP_MD_CTX *ctx, const EVP_MD *type, ENGINE *impl)
+{
+	return evp_failing(EVP_FAIL_INIT) ? 0 : __real_EVP_DigestInit_ex(ctx, type, impl);
+}
+
+int __wrap_EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t cnt)
+{
+	return evp_failing(EVP_FAIL_UPDATE) ? 0 : __real_EVP_DigestUpdate(ctx, d, cnt);
+}
+
+int __wrap_EVP_DigestFinal_ex(EVP_MD_CTX *ctx, unsigned char *md, unsigned int *s)
+{
+	return evp_failing(EVP_FAIL_FINAL) ? 0 : __real_EVP_DigestFinal_ex(ctx, md, s);
+}
+
+/* Every EVP failure: an error, the measurement and outputs unchanged, the context freed. */
+static void evp_failures(void **state)
+{
+	(void)state;
+	struct cca_rim_realm r = kat_realm();
+	struct cca_rim rim, ref, saved, fresh;
+	uint8_t out[64], poison[64];
+	static const uint64_t gprs[8] = { 1, 2, 3 };
+
+	init_ok(&rim, CCA_RIM_RMM1, CCA_RIM_INIT_PARAMS, &r);
+	init_ok(&ref, CCA_RIM_RMM1, CCA_RIM_INIT_PARAMS, &r);
+	/* This thread now holds one context: the wrappers did see the calls. */
+	assert_true(atomic_load(&evp_new_calls) > 0);
+	int live = atomic_load(&evp_live);
+	int made = atomic_load(&evp_new_calls);
+
+	static const struct {
+		enum evp_fail fail;
+		int err;
+	} cases[] = {
+		{ EVP_FAIL_UPDATE, -EIO }, /* drops the cached context */
+		{ EVP_FAIL_NEW, -ENOMEM }, /* so the next digest allocates */
+		{ EVP_FAIL_INIT, -EIO },
+		{ EVP_FAIL_FINAL, -EIO },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		saved = rim;
+		evp_fail = cases[i].fail;
+		assert_int_equal(cca_rim_data(&rim, 0x80000000ULL + i * G, 1, odd_granule),
+				 cases[i].err);
+		assert_int_equal(evp_fail, EVP_NO_FAIL);
+		assert_memory_equal(&rim, &saved, sizeof(rim));
+		assert_int_equal(atomic_load(&evp_live), live - 1);
+	}
+	memset(poison, 0xa5, sizeof(poison));
+	memcpy(out, poison, sizeof(out));
+	evp_fail = EVP_FAIL_FINAL;
+	assert_int_equal(cca_rim_hash_granule(CCA_RMI_HASH_SHA_256, ramp_granule, out), -EIO);
+	assert_memory_equal(out, poison, sizeof(out));
+	evp_fail = EVP_FAIL_INIT;
+	assert_int_equal(cca_rim_rec(&rim, CCA_RMI_REC_PARAMS_FLAG_RUNNABLE, TEST_PC, gprs), -EIO);
+	evp_fail = EVP_FAIL_UPDATE;
+	assert_int_equal(cca_rim_ripas(&rim, 0x80000000ULL, 0x80200000ULL), -EIO);
+	assert_memory_equal(&rim, &saved, sizeof(rim));
+	memset(&fresh, 0x5a, sizeof(fresh));
+	saved = fresh;
+	evp_fail = EVP_FAIL_NEW;
+	assert_int_equal(cca_rim_init(&fresh, CCA_RIM_RMM1, CCA_RIM_INIT_PARAMS, &r), -ENOMEM);
+	assert_memory_equal(&fresh, &saved, sizeof(fresh));
+	assert_int_equal(atomic_load(&evp_live), live - 1);
+
+	/* Then everything works again, as if the failed calls had never been made. */
+	assert_int_equal(cca_rim_data(&rim, 0x80000000ULL, 1, odd_granule), 0);
+	assert_int_equal(cca_rim_data(&ref, 0x80000000ULL, 1, odd_granule), 0);
+	assert_int_equal(cca_rim_rec(&rim, CCA_RMI_REC_PARAMS_FLAG_RUNNABLE, TEST_PC, gprs), 0);
+	assert_int_equal(cca_rim_rec(&ref, CCA_RMI_REC_PARAMS_FLAG_RUNNABLE, TEST_PC, gprs), 0);
+	assert_memory_equal(rim.rim, ref.rim, sizeof(rim.rim));
+	assert_int_equal(rim.nr_ops, 2);
+	assert_int_equal(atomic_load(&evp_live), live);
+	/*
+	 * Every failure after FAIL_UPDATE found no context, so it allocated one
+	 * (FAIL_INIT, FAIL_FINAL, then the granule, REC and RIPAS failures: 5)
+	 * and freed it again; the successes share one more.
+	 */
+	assert_int_equal(atomic_load(&evp_new_calls), made + 5 + 1);
+}
+
+/* A thread reuses one context for all its digests; it is freed when the thread exits. */
+static void *hash_many(void *arg)
+{
+	uint8_t out[64];
+	int *ok = arg;
+
+	*ok = 1;
+	for (int i = 0; i < 100; i++)
+		if (cca_rim_hash_granule(CCA_RMI_HASH_SHA_512, odd_granule, out) != 64 ||
+		    cca_rim_hash_granule(CCA_RMI_HASH_SHA_256, ramp_granule, out) != 32)
+			*ok = 0;
+	return NULL;
+}
+
+static void context_per_thread(void **state)
+{
+	(void)state;
+	struct cca_rim_realm r = kat_realm();
+	struct cca_rim rim;
+	pthread_t t;
+	int ok = 0;
+
+	init_ok(&rim, CCA_RIM_RMM1, CCA_RIM_INIT_PARAMS, &r);
+	int made = atomic_load(&evp_new_calls);
+	int live = atomic_load(&evp_live);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(
+			cca_rim_data(&rim, 0x80000000ULL + (uint64_t)i * G, 1, odd_granule), 0);
+	assert_int_equal(atomic_load(&evp_new_calls), made);
+
+	assert_int_equal(pthread_create(&t, NULL, hash_many, &ok), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(ok);
+	assert_int_equal(atomic_load(&evp_new_calls), made + 1);
+	assert_int_equal(atomic_load(&evp_live), live);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1058,6 +1240,8 @@ int main(void)
 		cmocka_unit_test(realm_from_params),
 		cmocka_unit_test(realm_from_params_refused),
 		cmocka_unit_test(names_and_models),
+		cmocka_unit_test(evp_failures),
+		cmocka_unit_test(context_per_thread),
 	};
 	return cmocka_run_group_tests(tests, setup_granules, NULL);
 }

@@ -36,7 +36,8 @@
  *
  * Hashing goes through OpenSSL libcrypto. Nothing here allocates on the
  * caller's behalf, prints or calls the kernel: struct cca_rim lives in the
- * caller's memory.
+ * caller's memory. (Internally, each thread that hashes keeps one libcrypto
+ * digest context for all its hashes, freed when the thread exits.)
  */
 #ifndef RMI_MEASURE_H
 #define RMI_MEASURE_H

@@ -87,6 +87,7 @@ for t in cca-probe cca-measure cca-launch; do
 	check "tool $bindir/$t" test -x "$d$bindir/$t"
 	check "man page man1/$t.1" test -f "$d$mandir/man1/$t.1"
 done
+check "overview man page man7/cca.7" test -f "$d$mandir/man7/cca.7"
 
 # 4. libcca.pc: a shared link needs only -lcca; libcrypto (Requires.private),
 # libfdt and the thread library (Libs.private) appear only for --static.
