@@ -229,9 +229,12 @@ CCA_SIZED_STRUCTS(CCA_SIZE_V0_ASSERT)
  * field is then @ours: members the caller does not know are zero, their
  * default. Reads only the caller's bytes.
  * Return: 0; -EINVAL @src NULL or its size below @first (the 0.1 size);
- * -E2BIG a larger struct with a nonzero byte past @ours.
+ * -E2BIG a larger struct with a nonzero byte past @ours, or a size over
+ * CCA_STRUCT_SIZE_MAX.
  */
 int cca_struct_in(void *dst, size_t ours, size_t first, const void *src);
+/* The largest size a caller may claim for an input struct (-E2BIG above). */
+#define CCA_STRUCT_SIZE_MAX 4096
 /* Output, before any work: 0, or -EINVAL if @dst is NULL or its size is below @first. */
 int cca_struct_out_ok(const void *dst, size_t first);
 /*

@@ -36,6 +36,12 @@ int cca_struct_in(void *dst, size_t ours, size_t first, const void *src)
 	if (size < first)
 		return -EINVAL;
 	/*
+	 * A bound, as openat2's PAGE_SIZE: a corrupt size must not make the
+	 * library scan megabytes of the caller's memory for a zero tail.
+	 */
+	if (size > CCA_STRUCT_SIZE_MAX)
+		return -E2BIG;
+	/*
 	 * A newer caller's extra members are accepted only when they are zero,
 	 * i.e. at their defaults: a member it set would otherwise be ignored
 	 * silently by this older library.

@@ -153,6 +153,25 @@ static void helper_new_caller_old_library(void **state)
 	guarded_free(&g);
 }
 
+/* A size past the bound is refused without reading the tail (here: a zero one). */
+static void helper_too_large(void **state)
+{
+	static union {
+		struct grown_v1 s;
+		unsigned char bytes[2 * CCA_STRUCT_SIZE_MAX];
+	} in;
+	struct grown_v1 lib;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.s.size = CCA_STRUCT_SIZE_MAX;
+	assert_int_equal(cca_struct_in(&lib, OURS, FIRST, &in), 0);
+	in.s.size = CCA_STRUCT_SIZE_MAX + 1;
+	assert_int_equal(cca_struct_in(&lib, OURS, FIRST, &in), -E2BIG);
+	in.s.size = UINT32_MAX;
+	assert_int_equal(cca_struct_in(&lib, OURS, FIRST, &in), -E2BIG);
+}
+
 static void helper_too_small(void **state)
 {
 	struct grown_v1 in = { .a = 1, .b = 2, .c = 3 }, lib, untouched;
@@ -897,6 +916,7 @@ int main(void)
 		cmocka_unit_test(helper_same_size),
 		cmocka_unit_test(helper_new_caller_old_library),
 		cmocka_unit_test(helper_too_small),
+		cmocka_unit_test(helper_too_large),
 		cmocka_unit_test(helper_out),
 		cmocka_unit_test(first_sizes),
 		cmocka_unit_test(host_open_sizes),
