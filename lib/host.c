@@ -224,7 +224,9 @@ static int read_opts(const struct cca_host_options *in, struct cca_host_options 
 	int ret = CCA_STRUCT_IN(cca_host_options, o, in);
 	if (ret)
 		return ret;
-	if ((o->flags & ~CCA_HOST_NO_ENV) || !cca_all_zero(o->reserved, sizeof(o->reserved)))
+	/* Reserved means zero, so that a later release may give it a meaning. */
+	if ((o->flags & ~CCA_HOST_NO_ENV) || o->reserved0 ||
+	    !cca_all_zero(o->reserved, sizeof(o->reserved)))
 		return -EINVAL;
 	return 0;
 }

@@ -338,6 +338,9 @@ static void bad_options(void **state)
 	o.reserved[2] = 1;
 	assert_int_equal(cca_host_open_sys(&o, &mock_sys, &h), -EINVAL);
 	o = no_env();
+	o.reserved0 = 1;
+	assert_int_equal(cca_host_open_sys(&o, &mock_sys, &h), -EINVAL);
+	o = no_env();
 	o.size = 4;
 	assert_int_equal(cca_host_open_sys(&o, &mock_sys, &h), -EINVAL);
 	o = no_env();

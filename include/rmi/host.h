@@ -34,6 +34,7 @@ struct cca_sim;
  *	other value overrides both
  * @log_fn: optional diagnostics callback (see cca_log_fn)
  * @log_ctx: passed to @log_fn
+ * @reserved0: must be zero
  * @sim: run on this simulator (rmi/sim.h) instead of the kernel; NULL: the
  *	kernel, unless $CCA_BACKEND is "sim"
  * @reserved: must be zero
