@@ -254,26 +254,8 @@ static void host_call_all_registers(void **state)
 /* ---- user-space helpers on the mock kernel ----------------------------- */
 
 static struct fx F;
-static struct {
-	int vcpu;
-	uint64_t nr, x[4];
-} next_exit = { .vcpu = -1 };
 static uint64_t completed_target;
 static unsigned int completions;
-
-static void on_run(struct fx *f, int vcpu_fd, struct kvm_run *run)
-{
-	int v = fx_vcpu_of_fd(vcpu_fd);
-	memset(run, 0, sizeof(*run));
-	if (v != next_exit.vcpu) {
-		f->run_ret = -EINTR;
-		return;
-	}
-	run->exit_reason = KVM_EXIT_HYPERCALL;
-	run->hypercall.nr = next_exit.nr;
-	memcpy(f->regs[v], next_exit.x, sizeof(next_exit.x));
-	f->run_ret = 0;
-}
 
 static int recording_kernel(void *ctx, int fd, unsigned long req, void *arg)
 {
@@ -306,25 +288,25 @@ static void smc32_target_through_helpers(void **state)
 	fx_setup(&F, fx_rev_of(state), &o);
 	fx_handler_mode(&F);
 	mock_sys_set_handler(recording_kernel, &F);
-	F.on_run = on_run;
+	F.on_run = fx_run_hypercall;
 	completions = 0;
 
-	next_exit.vcpu = 0;
-	next_exit.nr = CCA_PSCI_AFFINITY_INFO_32;
-	next_exit.x[1] = JUNK_HI | 0x1;
-	next_exit.x[2] = JUNK_HI; /* level W2 = 0 */
+	fx_next_hypercall.vcpu = 0;
+	fx_next_hypercall.nr = CCA_PSCI_AFFINITY_INFO_32;
+	fx_next_hypercall.x[1] = JUNK_HI | 0x1;
+	fx_next_hypercall.x[2] = JUNK_HI; /* level W2 = 0 */
 	assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
 	assert_int_equal(e.psci.target_mpidr, 0x1);
 	assert_int_equal(e.psci.entry, 0);
 	assert_int_equal(cca_psci_affinity_info(F.rec[0], &e), 0);
 	assert_int_equal(F.x0[0], CCA_PSCI_AFFINITY_OFF);
 
-	next_exit.nr = CCA_PSCI_CPU_ON_32;
-	next_exit.x[1] = JUNK_HI | 0x1;
-	next_exit.x[2] = JUNK_HI | 0x80080000;
-	next_exit.x[3] = JUNK_HI | 0x7;
+	fx_next_hypercall.nr = CCA_PSCI_CPU_ON_32;
+	fx_next_hypercall.x[1] = JUNK_HI | 0x1;
+	fx_next_hypercall.x[2] = JUNK_HI | 0x80080000;
+	fx_next_hypercall.x[3] = JUNK_HI | 0x7;
 	assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-	next_exit.vcpu = -1;
+	fx_next_hypercall.vcpu = -1;
 	assert_int_equal(e.psci.target_mpidr, 0x1);
 	assert_int_equal(e.psci.entry, 0x80080000);
 	assert_int_equal(e.psci.context_id, 0x7);

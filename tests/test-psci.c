@@ -85,42 +85,21 @@ static void setup(void **state, unsigned int nr)
 	assert_int_equal(cca_realm_psci_user(F.realm), 1);
 }
 
-/* The fake kernel's next exit: a hypercall on one vCPU, -EINTR on the others. */
-static struct {
-	int vcpu;
-	uint64_t nr;
-	uint64_t x[4];
-} next_exit = { .vcpu = -1 };
-
-static void on_run(struct fx *f, int vcpu_fd, struct kvm_run *run)
-{
-	int v = fx_vcpu_of_fd(vcpu_fd);
-	memset(run, 0, sizeof(*run));
-	if (v != next_exit.vcpu) {
-		f->run_ret = -EINTR;
-		return;
-	}
-	run->exit_reason = KVM_EXIT_HYPERCALL;
-	run->hypercall.nr = next_exit.nr;
-	memcpy(f->regs[v], next_exit.x, sizeof(next_exit.x));
-	f->run_ret = 0;
-}
-
 /* The guest on vCPU @v calls PSCI @fid(x1, x2, x3); returns the decoded exit. */
 static struct cca_exit guest_call(unsigned int v, uint32_t fid, uint64_t x1, uint64_t x2,
 				  uint64_t x3)
 {
 	struct cca_exit e;
 	fx_handler_mode(&F);
-	F.on_run = on_run;
-	next_exit.vcpu = (int)v;
-	next_exit.nr = fid;
-	next_exit.x[0] = fid;
-	next_exit.x[1] = x1;
-	next_exit.x[2] = x2;
-	next_exit.x[3] = x3;
+	F.on_run = fx_run_hypercall;
+	fx_next_hypercall.vcpu = (int)v;
+	fx_next_hypercall.nr = fid;
+	fx_next_hypercall.x[0] = fid;
+	fx_next_hypercall.x[1] = x1;
+	fx_next_hypercall.x[2] = x2;
+	fx_next_hypercall.x[3] = x3;
 	int ret = cca_rec_run(F.rec[v], &e);
-	next_exit.vcpu = -1;
+	fx_next_hypercall.vcpu = -1;
 	strict();
 	assert_int_equal(ret, 0);
 	assert_int_equal(e.kind, CCA_EXIT_PSCI);
@@ -151,7 +130,7 @@ static void assert_runs(unsigned int v)
 {
 	struct cca_exit e;
 	fx_handler_mode(&F);
-	F.on_run = on_run;
+	F.on_run = fx_run_hypercall;
 	unsigned long runs = F.calls_run;
 	assert_int_equal(cca_rec_run(F.rec[v], &e), 0);
 	assert_int_equal(e.kind, CCA_EXIT_INTR);
@@ -588,11 +567,11 @@ static void other_psci_calls_need_no_completion(void **state)
 	/* PSCI SYSTEM_OFF arrives as a system exit, nothing pending either. */
 	struct cca_exit e;
 	fx_handler_mode(&F);
-	F.on_run = on_run;
-	next_exit.vcpu = 0;
-	next_exit.nr = CCA_PSCI_SYSTEM_OFF;
+	F.on_run = fx_run_hypercall;
+	fx_next_hypercall.vcpu = 0;
+	fx_next_hypercall.nr = CCA_PSCI_SYSTEM_OFF;
 	assert_int_equal(cca_rec_run(F.rec[0], &e), 0);
-	next_exit.vcpu = -1;
+	fx_next_hypercall.vcpu = -1;
 	strict();
 	assert_int_equal(e.kind, CCA_EXIT_SYSTEM_OFF);
 	assert_pending(0, 0, 0);

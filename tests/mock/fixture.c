@@ -97,8 +97,8 @@ int fx_fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 			return -ENOTTY;
 		if (f->populate_ret < 0)
 			return f->populate_ret;
-		uint64_t n = f->populate_step && f->populate_step < p->size ? f->populate_step
-									    : p->size;
+		uint64_t n = f->populate_step && f->populate_step < p->size ? f->populate_step :
+									      p->size;
 		if (abi->populate_conv == CCA_POPULATE_RETURNS_BYTES)
 			return (int)n;
 		p->base += n;
@@ -175,20 +175,20 @@ void fx_setup(struct fx *f, enum cca_abi_rev rev, const struct fx_opts *o)
 	}
 	assert_int_equal(cca_realm_create(f->host, &rp, &f->realm), 0);
 	if (!o->no_gic) {
-		struct cca_gic_params gp = { .size = sizeof(gp), .dist_base = FX_DIST,
+		struct cca_gic_params gp = { .size = sizeof(gp),
+					     .dist_base = FX_DIST,
 					     .redist_base = FX_REDIST };
 		assert_int_equal(cca_realm_gic_create(f->realm, &gp), 0);
 	}
 	if (!o->no_region) {
-		struct cca_mem_region_params mp = { .size = sizeof(mp), .gpa = FX_RAM_BASE,
+		struct cca_mem_region_params mp = { .size = sizeof(mp),
+						    .gpa = FX_RAM_BASE,
 						    .len = FX_RAM_SIZE };
 		assert_int_equal(cca_mem_region_add(f->realm, &mp, NULL), 0);
 	}
 	if (o->psci_user)
 		assert_int_equal(cca_realm_set_psci_user(f->realm), 0);
-	unsigned int make = o->make_recs == 0 ? f->nr_recs
-			    : o->make_recs == -1u ? 0
-						  : o->make_recs;
+	unsigned int make = o->make_recs == 0 ? f->nr_recs : o->make_recs == -1u ? 0 : o->make_recs;
 	for (unsigned int i = 0; i < make; i++) {
 		struct cca_rec_params p = { .size = sizeof(p), .index = i };
 		assert_int_equal(cca_rec_create(f->realm, &p, &f->rec[i]), 0);
@@ -239,4 +239,20 @@ void fx_strict(void)
 {
 	mock_sys_expect(NULL, 0);
 	mock_sys_set_handler(NULL, NULL);
+}
+
+struct fx_hypercall fx_next_hypercall = { .vcpu = -1 };
+
+void fx_run_hypercall(struct fx *f, int vcpu_fd, struct kvm_run *run)
+{
+	int v = fx_vcpu_of_fd(vcpu_fd);
+	memset(run, 0, sizeof(*run));
+	if (v != fx_next_hypercall.vcpu) {
+		f->run_ret = -EINTR;
+		return;
+	}
+	run->exit_reason = KVM_EXIT_HYPERCALL;
+	run->hypercall.nr = fx_next_hypercall.nr;
+	memcpy(f->regs[v], fx_next_hypercall.x, sizeof(fx_next_hypercall.x));
+	f->run_ret = 0;
 }
