@@ -165,6 +165,18 @@ struct cca_exit_ctx {
 	enum cca_abi_rev revision;
 };
 
+/*
+ * Both layouts are ABI and never grow (README, "Compatibility"): a new exit
+ * kind's member must fit in the union as it is.
+ */
+#if !defined(__cplusplus) && UINTPTR_MAX == 0xffffffffffffffffULL
+_Static_assert(sizeof(struct cca_exit) == 280, "struct cca_exit size");
+_Static_assert(__builtin_offsetof(struct cca_exit, mmio) == 16, "cca_exit union");
+_Static_assert(__builtin_offsetof(struct cca_exit, host_call.gprs) == 32, "host_call.gprs");
+_Static_assert(__builtin_offsetof(struct cca_exit, system.data) == 24, "system.data");
+_Static_assert(sizeof(struct cca_exit_ctx) == 8, "struct cca_exit_ctx size");
+#endif
+
 /**
  * cca_exit_decode() - decode KVM_RUN's result
  * @run: the vCPU's struct kvm_run after KVM_RUN
