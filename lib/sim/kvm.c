@@ -860,13 +860,24 @@ static void timed_wait(struct cca_sim *s)
  * Signals, as KVM sees them. KVM_RUN returns -EINTR when a signal is pending
  * for the vCPU thread, before an entry and while the vCPU is blocked (halted,
  * powered off); the handler runs as KVM_RUN returns. The simulator runs in
- * the caller's thread, so it blocks the signals the caller accepts for the
- * length of KVM_RUN, polls for them where KVM would, and restores the mask
- * on return, which delivers them: a VMM kicks a simulated vCPU exactly as a
- * real one (immediate_exit, then pthread_kill()), and a VMM that sets only
- * immediate_exit on a blocked vCPU hangs here as it would on hardware.
+ * the caller's thread, so once a KVM_RUN stays in (a second entry, or a
+ * wait) it blocks the signals the caller accepts, polls for them where KVM
+ * would, and restores the mask on return, which delivers them: a VMM kicks
+ * a simulated vCPU exactly as a real one (immediate_exit, then
+ * pthread_kill()), and a VMM that sets only immediate_exit on a blocked
+ * vCPU hangs here as it would on hardware.
+ *
+ * A KVM_RUN that returns after one entry (most do) makes no signal system
+ * call at all: they tripled the cost of a simulated exit. The price is a
+ * window, the first entry, in which a signal's handler runs at once instead
+ * of staying pending; a kick's signal landing there came after its
+ * immediate_exit, so immediate_exit is read again when the mask is set.
+ * sim_ioctl() restores the mask after releasing the simulator's lock, so
+ * that no handler runs under it.
  */
 struct run_signals {
+	bool blocked; /* the mask below is to be restored */
+	uint64_t next_poll_ns; /* a waiting vCPU's next sigpending(), CLOCK_MONOTONIC */
 	sigset_t caller; /* the caller's mask, restored on return */
 	sigset_t accepted; /* signals the caller does not block */
 };
@@ -884,10 +895,29 @@ static void signals_block(struct run_signals *rs)
 	sigdelset(&all, SIGTRAP);
 	sigdelset(&all, SIGABRT);
 	pthread_sigmask(SIG_BLOCK, &all, &rs->caller);
+	rs->blocked = true;
 	sigemptyset(&rs->accepted);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sigismember(&all, sig) == 1 && sigismember(&rs->caller, sig) == 0)
 			sigaddset(&rs->accepted, sig);
+}
+
+/*
+ * Whether a waiting vCPU should look for signals now: at most once a
+ * millisecond. Every exit of another vCPU wakes the waiters, and a system
+ * call each under the simulator's lock made them a lock convoy.
+ */
+static bool signals_poll_due(struct run_signals *rs)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (now < rs->next_poll_ns)
+		return false;
+	rs->next_poll_ns = now + 1000000;
+	return true;
 }
 
 /* signal_pending(current), for the signals the caller accepts. */
@@ -903,14 +933,16 @@ static bool signals_pending(const struct run_signals *rs)
 
 static void signals_restore(const struct run_signals *rs)
 {
+	if (!rs->blocked)
+		return;
 	pthread_sigmask(SIG_SETMASK, &rs->caller, NULL);
 }
 
-static int vcpu_run(struct cca_sim *s, struct svcpu *v)
+static int vcpu_run(struct cca_sim *s, struct svcpu *v, struct run_signals *rs)
 {
 	struct svm *vm = v->vm;
 	struct kvm_run *run = v->run;
-	struct run_signals rs;
+	unsigned int entries = 0;
 	int ret;
 
 	if (!v->inited)
@@ -919,36 +951,44 @@ static int vcpu_run(struct cca_sim *s, struct svcpu *v)
 		return -EOPNOTSUPP; /* the simulator runs realms only */
 	if (v->running)
 		return -EBUSY;
-	/*
-	 * Block first: a kick (immediate_exit, then a signal) that lands
-	 * between here and the check below must not be lost, and in the
-	 * kernel a signal stays pending until KVM_RUN returns.
-	 */
-	signals_block(&rs);
 	/* The first run's set-up (realm activation) comes first, as in KVM. */
 	vm->ran = true;
 	if (vm->kstate != K_ACTIVE && (ret = activate(s, vm)))
-		goto out;
+		return ret;
 	/*
 	 * Documentation/virt/kvm/api.rst: "polled once when KVM_RUN starts";
 	 * arm64 returns -EINTR without touching exit_reason.
 	 */
-	if (__atomic_load_n(&run->immediate_exit, __ATOMIC_RELAXED)) {
-		ret = -EINTR;
-		goto out;
-	}
+	if (__atomic_load_n(&run->immediate_exit, __ATOMIC_RELAXED))
+		return -EINTR;
 	v->running = true;
 	for (;;) {
 		if (vm->kstate == K_DEAD) {
 			ret = -ENXIO;
 			break;
 		}
-		if (signals_pending(&rs)) {
-			run->exit_reason = KVM_EXIT_INTR;
-			ret = -EINTR;
-			break;
+		bool halted = v->stopped || rmm_rec_idle(&s->rmm, v->rec);
+		/*
+		 * KVM looks before every entry and every wake-up. Blocked, a
+		 * signal stays pending, so looking every 64th entry and at most
+		 * once a millisecond while waiting loses nothing but latency.
+		 */
+		if (entries++ > 0 || halted) {
+			bool kicked = false;
+
+			if (!rs->blocked) {
+				signals_block(rs);
+				kicked = __atomic_load_n(&run->immediate_exit, __ATOMIC_RELAXED);
+			}
+			bool poll = halted ? signals_poll_due(rs) : entries % 64 == 2;
+
+			if (kicked || (poll && signals_pending(rs))) {
+				run->exit_reason = KVM_EXIT_INTR;
+				ret = -EINTR;
+				break;
+			}
 		}
-		if (v->stopped || rmm_rec_idle(&s->rmm, v->rec)) {
+		if (halted) {
 			/* Halted: an idle REC would take an IRQ exit, re-enter and see SYSTEM_OFF. */
 			if (!v->stopped && rmm_realm_state(&s->rmm, vm->rd) == RMM_REALM_SYSTEM_OFF) {
 				run->exit_reason = KVM_EXIT_SHUTDOWN;
@@ -995,11 +1035,6 @@ static int vcpu_run(struct cca_sim *s, struct svcpu *v)
 	}
 	v->running = false;
 	pthread_cond_broadcast(&s->cond);
-out:
-	/* The handlers run here: not under the simulator's lock. */
-	pthread_mutex_unlock(&s->lock);
-	signals_restore(&rs);
-	pthread_mutex_lock(&s->lock);
 	return ret;
 }
 
@@ -1112,12 +1147,13 @@ static int vcpu_init(struct cca_sim *s, struct svcpu *v, const struct cca_kvm_vc
 	return 0;
 }
 
-static int vcpu_ioctl(struct cca_sim *s, struct svcpu *v, unsigned long req, void *arg)
+static int vcpu_ioctl(struct cca_sim *s, struct svcpu *v, unsigned long req, void *arg,
+		      struct run_signals *rs)
 {
 	struct svm *vm = v->vm;
 
 	if (req == KVM_RUN)
-		return vcpu_run(s, v);
+		return vcpu_run(s, v, rs);
 	if (!arg && req != KVM_RUN)
 		return -EFAULT;
 	if (req == CCA_KVM_ARM_VCPU_INIT)
@@ -1572,6 +1608,7 @@ static int sim_close(void *ctx, int fd)
 static int sim_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 {
 	struct cca_sim *s = ctx;
+	struct run_signals rs = { .blocked = false };
 	int ret;
 
 	pthread_mutex_lock(&s->lock);
@@ -1583,12 +1620,14 @@ static int sim_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 	else if (f->kind == F_VM)
 		ret = vm_ioctl(s, f->obj, req, arg);
 	else if (f->kind == F_VCPU)
-		ret = vcpu_ioctl(s, f->obj, req, arg);
+		ret = vcpu_ioctl(s, f->obj, req, arg, &rs);
 	else if (f->kind == F_DEV && req == KVM_SET_DEVICE_ATTR && arg)
 		ret = gic_attr(f->obj, arg);
 	else
 		ret = -ENOTTY;
 	pthread_mutex_unlock(&s->lock);
+	/* Delivered after the lock (see struct run_signals). */
+	signals_restore(&rs);
 	return ret;
 }
 
