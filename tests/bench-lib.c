@@ -5,7 +5,8 @@
  *   bench-lib allocs    heap allocations in the run loop (target 0)
  *   bench-lib populate  syscalls per GiB populated per revision (target: the
  *                       convention's minimum) and wall time vs a raw ioctl loop,
- *                       both on the simulator
+ *                       both on the simulator; the populated realm's teardown
+ *                       (target: no slower than its populate)
  * Exit status 0 when the targets are met.
  */
 #include <errno.h>
@@ -228,8 +229,15 @@ static int populate(void)
 		       cca_abi_rev_name((enum cca_abi_rev)rev), calls, t_lib, t_raw, t_lib / t_raw,
 		       ret ? " (failed)" : "");
 		fail |= ret != 0 || calls != 1;
+		/* Tearing the populated realm down must not cost more than building it. */
+		t0 = now();
+		cca_realm_destroy(realm[0]);
+		double t_down = now() - t0;
+		printf("  teardown of the populated realm %.3f s, %.2fx its populate\n", t_down,
+		       t_down / t_lib);
+		fail |= t_down > t_lib;
+		cca_realm_destroy(realm[1]);
 		for (int i = 0; i < 2; i++) {
-			cca_realm_destroy(realm[i]);
 			cca_host_close(host[i]);
 			cca_sim_destroy(sim[i]);
 		}

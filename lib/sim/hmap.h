@@ -27,7 +27,11 @@ uint64_t *hmap_get(const struct hmap *m, uint64_t key);
 /* Inserts or replaces; -ENOMEM on allocation failure. */
 int hmap_put(struct hmap *m, uint64_t key, uint64_t val);
 bool hmap_del(struct hmap *m, uint64_t key);
-/* Iterate: for (size_t i = 0; hmap_next(m, &i, &k, &v);) */
+/*
+ * Iterate: for (size_t i = 0; hmap_next(m, &i, &k, &v);). hmap_del() of the
+ * entry just returned is allowed during a walk (it leaves a tombstone);
+ * hmap_put() is not (it may rehash).
+ */
 bool hmap_next(const struct hmap *m, size_t *it, uint64_t *key, uint64_t *val);
 
 #endif
