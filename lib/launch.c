@@ -353,7 +353,8 @@ static int place(const struct cca_launch_params *p, struct cca_launch_layout *l,
 			return fail(err, errlen, -ENOSPC,
 				    "the initrd (%zu bytes) does not fit: 0x%" PRIx64
 				    " bytes free between the kernel (ends at 0x%" PRIx64
-				    ") and the DTB (at 0x%" PRIx64 ")",
+				    ") and the DTB (at 0x%" PRIx64
+				    "; as kvmtool, both go below the first 256 MiB of RAM)",
 				    p->initrd_len, l->dtb_addr - kernel_end, kernel_end, l->dtb_addr);
 		l->initrd_addr = l->dtb_addr - l->initrd_size;
 	}
