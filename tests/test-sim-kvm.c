@@ -938,6 +938,109 @@ static void run_kick(void **state)
 	sigaction(SIGUSR1, &old, NULL);
 }
 
+static int set_sigmask(struct kx *k, const uint64_t *mask, uint32_t len)
+{
+	union {
+		struct kvm_signal_mask m;
+		unsigned char b[sizeof(struct kvm_signal_mask) + 8];
+	} u;
+
+	if (!mask)
+		return io(k, k->vcpu[0], KVM_SET_SIGNAL_MASK, NULL);
+	u.m.len = len;
+	memcpy(u.m.sigset, mask, 8);
+	return io(k, k->vcpu[0], KVM_SET_SIGNAL_MASK, &u.m);
+}
+
+struct masked_runner {
+	struct kx *k;
+	int sig;          /* blocked in the thread's own mask, raised before KVM_RUN */
+	int ret;
+	bool still_pending;
+	atomic_int done;
+};
+
+/* QEMU's way: the signal is blocked outside KVM_RUN and let in only by the vCPU's mask. */
+static void *masked_runner(void *p)
+{
+	struct masked_runner *r = p;
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, r->sig);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_kill(pthread_self(), r->sig); /* pending before KVM_RUN starts */
+	r->ret = run(r->k, 0);
+	sigpending(&pending);
+	r->still_pending = sigismember(&pending, r->sig) == 1;
+	int got = 0;
+	sigwait(&set, &got); /* consume it, as QEMU does */
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+/*
+ * KVM_SET_SIGNAL_MASK: KVM_RUN runs with the vCPU's mask, not the caller's.
+ * A signal the thread blocks but the vCPU mask lets in, pending before
+ * KVM_RUN, makes it return -EINTR at once and stays pending (blocked again)
+ * after; a signal the vCPU mask blocks does not interrupt it. len other
+ * than 8 is EINVAL; NULL goes back to the caller's mask.
+ */
+static void run_signal_mask(void **state)
+{
+	/* An MMIO exit first: the pending signal must win over entering the guest. */
+	static const char guest[] = "ipa-bits 33\ncpu 0:\n  mmio write 0x9000000 4 0x1\n  idle\n";
+	struct sigaction sa = { .sa_handler = on_kick }, old1, old2;
+	const uint64_t none = 0, usr1 = 1ULL << (SIGUSR1 - 1);
+	(void)state;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old1), 0);
+	assert_int_equal(sigaction(SIGUSR2, &sa, &old2), 0);
+	FOR_REVS(rev) {
+		struct kx k;
+		pthread_t t;
+
+		kx_realm(&k, rev, guest, 1, false);
+		assert_int_equal(set_sigmask(&k, &none, 4), -EINVAL);
+		assert_int_equal(set_sigmask(&k, &none, 8), 0);
+
+		struct masked_runner m = { .k = &k, .sig = SIGUSR1 };
+		atomic_store(&kicks, 0);
+		assert_int_equal(pthread_create(&t, NULL, masked_runner, &m), 0);
+		pthread_join(t, NULL);
+		assert_int_equal(m.ret, -EINTR);
+		assert_int_equal(k.run[0]->exit_reason, KVM_EXIT_INTR);
+		assert_true(m.still_pending);
+		assert_int_equal(atomic_load(&kicks), 0); /* blocked: no handler ran */
+
+		/* Not entered: the MMIO write comes now. */
+		assert_int_equal(run(&k, 0), 0);
+		assert_int_equal(k.run[0]->exit_reason, KVM_EXIT_MMIO);
+
+		/* The vCPU mask blocks SIGUSR1: it does not interrupt; SIGUSR2 does. */
+		assert_int_equal(set_sigmask(&k, &usr1, 8), 0);
+		struct runner r = { .k = &k };
+		assert_int_equal(pthread_create(&t, NULL, runner, &r), 0);
+		sleep_ms(50);
+		assert_int_equal(pthread_kill(t, SIGUSR1), 0);
+		sleep_ms(150);
+		assert_int_equal(atomic_load(&r.done), 0);
+		assert_int_equal(pthread_kill(t, SIGUSR2), 0);
+		for (int i = 0; i < 200 && !atomic_load(&r.done); i++)
+			sleep_ms(10);
+		assert_int_equal(atomic_load(&r.done), 1);
+		pthread_join(t, NULL);
+		assert_int_equal(r.ret, -EINTR);
+		/* Both handlers ran once the thread's own mask was back. */
+		assert_int_equal(atomic_load(&kicks), 2);
+
+		assert_int_equal(set_sigmask(&k, NULL, 0), 0);
+		kx_close(&k);
+	}
+	sigaction(SIGUSR1, &old1, NULL);
+	sigaction(SIGUSR2, &old2, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -955,6 +1058,7 @@ int main(void)
 		cmocka_unit_test(psci_kernel_missing_target),
 		cmocka_unit_test(run_page_outlives_fds),
 		cmocka_unit_test(run_kick),
+		cmocka_unit_test(run_signal_mask),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,6 +85,8 @@ struct svcpu {
 	enum pend pend;
 	uint32_t mmio_len;
 	bool auto_psci; /* v14+: complete the last PSCI call before the next entry */
+	bool sigmask_active; /* KVM_SET_SIGNAL_MASK: KVM_RUN runs with @sigmask */
+	uint64_t sigmask;    /* the kernel's sigset_t: bit n - 1 blocks signal n */
 	uint32_t psci_fid;
 	uint64_t psci_target;
 	uint64_t ripas_base, ripas_top;
@@ -901,7 +903,7 @@ struct run_signals {
 	sigset_t accepted; /* signals the caller does not block */
 };
 
-static void signals_block(struct run_signals *rs)
+static void signals_block(struct run_signals *rs, const struct svcpu *v)
 {
 	sigset_t all;
 
@@ -916,9 +918,13 @@ static void signals_block(struct run_signals *rs)
 	pthread_sigmask(SIG_BLOCK, &all, &rs->caller);
 	rs->blocked = true;
 	sigemptyset(&rs->accepted);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigismember(&all, sig) == 1 && sigismember(&rs->caller, sig) == 0)
+	for (int sig = 1; sig < NSIG; sig++) {
+		/* KVM_RUN runs with the vCPU's mask if one was set, else the caller's. */
+		bool blocked = v->sigmask_active ? sig <= 64 && (v->sigmask >> (sig - 1) & 1)
+						 : sigismember(&rs->caller, sig) == 1;
+		if (sigismember(&all, sig) == 1 && !blocked)
 			sigaddset(&rs->accepted, sig);
+	}
 }
 
 /*
@@ -992,14 +998,21 @@ static int vcpu_run(struct cca_sim *s, struct svcpu *v, struct run_signals *rs)
 		 * signal stays pending, so looking every 64th entry and at most
 		 * once a millisecond while waiting loses nothing but latency.
 		 */
-		if (entries++ > 0 || halted) {
+		unsigned int n = entries++;
+		/*
+		 * With a KVM_SET_SIGNAL_MASK mask, a signal the caller blocks may
+		 * be pending already and becomes deliverable now: look before
+		 * the first entry too (QEMU kicks this way).
+		 */
+		if (n > 0 || halted || v->sigmask_active) {
 			bool kicked = false;
 
 			if (!rs->blocked) {
-				signals_block(rs);
-				kicked = __atomic_load_n(&run->immediate_exit, __ATOMIC_RELAXED);
+				signals_block(rs, v);
+				kicked = n > 0 &&
+					 __atomic_load_n(&run->immediate_exit, __ATOMIC_RELAXED);
 			}
-			bool poll = halted ? signals_poll_due(rs) : entries % 64 == 2;
+			bool poll = halted ? signals_poll_due(rs) : n % 64 <= 1;
 
 			if (kicked || (poll && signals_pending(rs))) {
 				run->exit_reason = KVM_EXIT_INTR;
@@ -1166,6 +1179,24 @@ static int vcpu_init(struct cca_sim *s, struct svcpu *v, const struct cca_kvm_vc
 	return 0;
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK (kvm_vcpu_ioctl_set_sigmask): the signal mask KVM_RUN
+ * runs with; NULL: the caller's own. @len must be the kernel's sigset_t
+ * size, 8 bytes.
+ */
+static int set_signal_mask(struct svcpu *v, const struct kvm_signal_mask *m)
+{
+	if (!m) {
+		v->sigmask_active = false;
+		return 0;
+	}
+	if (m->len != sizeof(v->sigmask))
+		return -EINVAL;
+	memcpy(&v->sigmask, m->sigset, sizeof(v->sigmask));
+	v->sigmask_active = true;
+	return 0;
+}
+
 static int vcpu_ioctl(struct cca_sim *s, struct svcpu *v, unsigned long req, void *arg,
 		      struct run_signals *rs)
 {
@@ -1173,6 +1204,8 @@ static int vcpu_ioctl(struct cca_sim *s, struct svcpu *v, unsigned long req, voi
 
 	if (req == KVM_RUN)
 		return vcpu_run(s, v, rs);
+	if (req == KVM_SET_SIGNAL_MASK)
+		return set_signal_mask(v, arg);
 	if (!arg && req != KVM_RUN)
 		return -EFAULT;
 	if (req == CCA_KVM_ARM_VCPU_INIT)
