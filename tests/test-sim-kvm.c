@@ -296,6 +296,10 @@ static void capabilities(void **state)
 		int normal = ioi(&k, k.kvm, KVM_CREATE_VM, 33);
 		assert_int_equal(ioi(&k, normal, KVM_CHECK_EXTENSION, KVM_CAP_MEMORY_ATTRIBUTES), 0);
 		assert_int_equal(ioi(&k, normal, KVM_CHECK_EXTENSION, (unsigned long)k.abi->cap_rmi), 1);
+		/* Arch capabilities: reported on /dev/kvm and a normal VM, 0 on a realm's. */
+		assert_int_equal(ioi(&k, k.kvm, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT), 1);
+		assert_int_equal(ioi(&k, normal, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT), 1);
+		assert_int_equal(ioi(&k, k.kvm, KVM_CHECK_EXTENSION, KVM_CAP_ONE_REG), 1);
 		int vm = mkvm(&k, true);
 		int attrs = ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_MEMORY_ATTRIBUTES);
 		int gattrs = ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_MEMORY_ATTRIBUTES_V15);
@@ -315,6 +319,9 @@ static void capabilities(void **state)
 		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE), 48);
 		assert_true(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS) >= 512);
 		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_ONE_REG), 0);
+		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT), 0);
+		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PTRAUTH_ADDRESS), 1);
+		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PTRAUTH_GENERIC), 1);
 		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM), 0);
 		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_SVE), 0); /* no SVE_EN */
 		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PMU_V3),
@@ -322,6 +329,7 @@ static void capabilities(void **state)
 		/* Generic capabilities bypass the allowlist. */
 		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD), 1);
 		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY2), 1);
+		assert_int_equal(ioi(&k, vm, KVM_CHECK_EXTENSION, KVM_CAP_CHECK_EXTENSION_VM), 1);
 		kx_close(&k);
 		kx_open(&k, rev, off_guest);
 		vm = mkvm(&k, true);

@@ -1275,20 +1275,38 @@ static int vcpu_ioctl(struct cca_sim *s, struct svcpu *v, unsigned long req, voi
 
 static bool realm_cap_allowed(long cap)
 {
-	static const long allow[] = { KVM_CAP_IRQCHIP,    KVM_CAP_ARM_PSCI,    KVM_CAP_ARM_PSCI_0_2,
-				      KVM_CAP_NR_VCPUS,   KVM_CAP_MAX_VCPUS,   KVM_CAP_MAX_VCPU_ID,
-				      KVM_CAP_MSI_DEVID,  KVM_CAP_ARM_VM_IPA_SIZE };
+	static const long allow[] = { KVM_CAP_IRQCHIP,
+				      KVM_CAP_ARM_PSCI,
+				      KVM_CAP_ARM_PSCI_0_2,
+				      KVM_CAP_NR_VCPUS,
+				      KVM_CAP_MAX_VCPUS,
+				      KVM_CAP_MAX_VCPU_ID,
+				      KVM_CAP_MSI_DEVID,
+				      KVM_CAP_ARM_VM_IPA_SIZE,
+				      KVM_CAP_ARM_PTRAUTH_ADDRESS,
+				      KVM_CAP_ARM_PTRAUTH_GENERIC };
 	for (size_t i = 0; i < ARRAY_SIZE(allow); i++)
 		if (allow[i] == cap)
 			return true;
 	return false;
 }
 
+/*
+ * Arch capabilities the simulated host has beyond the realm allowlist, with
+ * the ioctls behind them implemented: what /dev/kvm and a normal VM report
+ * (a VMM probes them there, §3.2). A realm VM fd reports 0 for them.
+ */
+static bool host_arch_cap(long cap)
+{
+	return cap == KVM_CAP_IMMEDIATE_EXIT || cap == KVM_CAP_ONE_REG;
+}
+
 static int check_extension(struct cca_sim *s, struct svm *vm, long cap)
 {
 	const struct cca_abi_desc *abi = s->abi;
 	/* Generic capabilities bypass the realm allowlist (§3.2). */
-	if (cap == KVM_CAP_USER_MEMORY2 || cap == KVM_CAP_GUEST_MEMFD)
+	if (cap == KVM_CAP_USER_MEMORY2 || cap == KVM_CAP_GUEST_MEMFD ||
+	    cap == KVM_CAP_CHECK_EXTENSION_VM)
 		return 1;
 	if (cap == KVM_CAP_MEMORY_ATTRIBUTES)
 		return vm && vm->realm && abi->mem_attr_cap == KVM_CAP_MEMORY_ATTRIBUTES
@@ -1308,6 +1326,8 @@ static int check_extension(struct cca_sim *s, struct svm *vm, long cap)
 	if (cap == KVM_CAP_NR_VCPUS || cap == KVM_CAP_MAX_VCPUS || cap == KVM_CAP_MAX_VCPU_ID)
 		return SIM_MAX_VCPUS;
 	if (realm_cap_allowed(cap))
+		return 1;
+	if (!(vm && vm->realm) && host_arch_cap(cap))
 		return 1;
 	return 0;
 }
