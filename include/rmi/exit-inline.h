@@ -138,18 +138,21 @@ static inline int cca__exit_ripas(struct cca_exit *out, const struct cca_exit_ct
 }
 
 /*
- * A PSCI exit's x1..x3 and CCA_EXIT_F_ARGS_VALID. SMCCC: an SMC32 call
- * passes W1..W3; the upper halves are not the guest's arguments (KVM
- * narrows them too, kvm_psci_narrow_to_32bit()). CCA_EXIT_F_SMC64 must be
- * set already.
+ * An SMCCC argument register as the callee reads it. SMCCC: an SMC32 call
+ * (function ID bit 30 clear) passes W registers; the upper halves are not
+ * the caller's arguments (KVM narrows them too, kvm_psci_narrow_to_32bit()).
  */
+static inline uint64_t cca__smccc_arg(uint64_t fid, uint64_t x)
+{
+	return (fid & (1U << 30)) ? x : (uint32_t)x;
+}
+
+/* A PSCI exit's x1..x3 (W1..W3 for SMC32) and CCA_EXIT_F_ARGS_VALID; psci.fid set already. */
 static inline void cca__psci_args(struct cca_exit *out, uint64_t x1, uint64_t x2, uint64_t x3)
 {
-	uint64_t mask = (out->flags & CCA_EXIT_F_SMC64) ? UINT64_MAX : UINT32_MAX;
-
-	out->psci.target_mpidr = x1 & mask;
-	out->psci.entry = x2 & mask;
-	out->psci.context_id = x3 & mask;
+	out->psci.target_mpidr = cca__smccc_arg(out->psci.fid, x1);
+	out->psci.entry = cca__smccc_arg(out->psci.fid, x2);
+	out->psci.context_id = cca__smccc_arg(out->psci.fid, x3);
 	out->flags |= CCA_EXIT_F_ARGS_VALID;
 }
 

@@ -619,12 +619,6 @@ static bool is_fid(uint32_t fid, uint32_t a, uint32_t b)
 	return fid == a || fid == b;
 }
 
-/* An argument register as KVM reads it: W for an SMC32 function (kvm_psci_narrow_to_32bit). */
-static uint64_t psci_arg(uint32_t fid, uint64_t x)
-{
-	return fid & (1U << 30) ? x : (uint32_t)x;
-}
-
 /* In-kernel PSCI (§12.1). Returns 1 to re-enter, 0 to exit to user space. */
 static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 {
@@ -633,7 +627,7 @@ static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 	bool manual = cca_abi_desc_has(s->abi, CCA_ABI_MANUAL_PSCI_COMPLETE);
 
 	if (is_fid(fid, CCA_PSCI_CPU_ON_32, CCA_PSCI_CPU_ON_64)) {
-		struct svcpu *t = vcpu_by_mpidr(vm, psci_arg(fid, v->x[1]));
+		struct svcpu *t = vcpu_by_mpidr(vm, cca__smccc_arg(fid, v->x[1]));
 		if (!t) {
 			/* INVALID_PARAMETERS without a completion: the caller stays pending. */
 			v->x[0] = (uint64_t)(int64_t)CCA_PSCI_RET_INVALID_PARAMETERS;
@@ -647,15 +641,15 @@ static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 			v->x[0] = already_on ? (uint64_t)(int64_t)CCA_PSCI_RET_ALREADY_ON : 0;
 			v->auto_psci = true;
 			v->psci_fid = fid;
-			v->psci_target = psci_arg(fid, v->x[1]);
+			v->psci_target = cca__smccc_arg(fid, v->x[1]);
 		}
 		t->stopped = false;
 		pthread_cond_broadcast(&s->cond);
 		return 1;
 	}
 	if (is_fid(fid, CCA_PSCI_AFFINITY_INFO_32, CCA_PSCI_AFFINITY_INFO_64)) {
-		struct svcpu *t = vcpu_by_mpidr(vm, psci_arg(fid, v->x[1]));
-		if (!t || psci_arg(fid, v->x[2]) != 0) {
+		struct svcpu *t = vcpu_by_mpidr(vm, cca__smccc_arg(fid, v->x[1]));
+		if (!t || cca__smccc_arg(fid, v->x[2]) != 0) {
 			v->x[0] = (uint64_t)(int64_t)CCA_PSCI_RET_INVALID_PARAMETERS;
 			return 1;
 		}
@@ -665,7 +659,7 @@ static int psci_kernel(struct cca_sim *s, struct svcpu *v, uint32_t fid)
 		} else {
 			v->auto_psci = true;
 			v->psci_fid = fid;
-			v->psci_target = psci_arg(fid, v->x[1]);
+			v->psci_target = cca__smccc_arg(fid, v->x[1]);
 		}
 		return 1;
 	}
@@ -768,7 +762,7 @@ static int handle_exit(struct cca_sim *s, struct svcpu *v)
 			     is_fid(fid, CCA_PSCI_AFFINITY_INFO_32, CCA_PSCI_AFFINITY_INFO_64))) {
 				v->auto_psci = true;
 				v->psci_fid = fid;
-				v->psci_target = psci_arg(fid, v->x[1]);
+				v->psci_target = cca__smccc_arg(fid, v->x[1]);
 			}
 			return 0;
 		}

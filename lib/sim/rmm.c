@@ -732,8 +732,8 @@ static bool event_to_exit(struct rmm *r, struct rmm_rec *rec, const struct sim_e
 	case SIM_EV_PSCI: {
 		uint32_t fid = (uint32_t)ev->gprs[0];
 		/* SMCCC: an SMC32 call passes W1..W3 (as KVM reads them, §12.1). */
-		uint64_t mask = fid & (1U << 30) ? UINT64_MAX : UINT32_MAX;
-		uint64_t t = ev->gprs[1] & mask, a2 = ev->gprs[2] & mask, a3 = ev->gprs[3] & mask;
+		uint64_t t = cca__smccc_arg(fid, ev->gprs[1]), a2 = cca__smccc_arg(fid, ev->gprs[2]),
+			 a3 = cca__smccc_arg(fid, ev->gprs[3]);
 		switch (fid) {
 		case CCA_PSCI_VERSION:
 			rec->resp.gprs[0] = 0x10000; /* PSCI 1.0 */
