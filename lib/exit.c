@@ -40,11 +40,6 @@ CCA_EXPORT int cca_exit_decode(const struct kvm_run *run, int run_ret,
 	return cca_exit_decode_inline(run, run_ret, ctx, out);
 }
 
-void cca_psci_set_args(struct cca_exit *e, uint64_t x1, uint64_t x2, uint64_t x3)
-{
-	cca__psci_args(e, x1, x2, x3);
-}
-
 /* ---- RmiRecExit ------------------------------------------------------- */
 
 static void set_sync(struct cca_exit *out, uint32_t kind, const struct cca_rmi_rec_exit *rx)

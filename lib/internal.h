@@ -303,8 +303,6 @@ void cca_rec_free(struct cca_rec *rec);
 /* Set the REC's x0 (used by the PSCI helpers). */
 int cca_rec_write_x0(struct cca_rec *rec, uint64_t value);
 
-/* Store a PSCI exit's x1..x3 (W1..W3 for SMC32) and set CCA_EXIT_F_ARGS_VALID (exit.c). */
-void cca_psci_set_args(struct cca_exit *e, uint64_t x1, uint64_t x2, uint64_t x3);
 /* Mark a PSCI exit pending (called by cca_rec_run() under no lock). */
 void cca_psci_note_exit(struct cca_rec *rec, const struct cca_exit *exit);
 /* Refuse to run a REC with PSCI work outstanding (called under realm->lock). */

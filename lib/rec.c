@@ -396,7 +396,7 @@ static int load_args(struct cca_rec *rec, struct cca_exit *e)
 		for (unsigned int i = 1; i <= 3; i++)
 			if ((ret = get_reg(rec, CCA_KVM_REG_ARM64_X(i), &v[i])))
 				return ret;
-		cca_psci_set_args(e, v[1], v[2], v[3]);
+		cca__psci_args(e, v[1], v[2], v[3]); /* <rmi/exit-inline.h> */
 		return 0;
 	} else if (e->kind == CCA_EXIT_HOST_CALL) {
 		/* RSI_HOST_CALL passes all 31 registers. */
