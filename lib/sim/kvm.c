@@ -911,6 +911,7 @@ static void signals_block(struct run_signals *rs, const struct svcpu *v)
 	sigdelset(&all, SIGABRT);
 	pthread_sigmask(SIG_BLOCK, &all, &rs->caller);
 	rs->blocked = true;
+	rs->next_poll_ns = 0; /* a wait looks at once */
 	sigemptyset(&rs->accepted);
 	for (int sig = 1; sig < NSIG; sig++) {
 		/* KVM_RUN runs with the vCPU's mask if one was set, else the caller's. */
@@ -1674,9 +1675,10 @@ static int sim_close(void *ctx, int fd)
 static int sim_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 {
 	struct cca_sim *s = ctx;
-	struct run_signals rs = { .blocked = false };
+	struct run_signals rs;
 	int ret;
 
+	rs.blocked = false; /* the rest is set by signals_block(): not two sigset_t per ioctl */
 	pthread_mutex_lock(&s->lock);
 	struct sfile *f = file_of(s, fd);
 	if (!f)
