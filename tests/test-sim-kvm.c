@@ -896,6 +896,13 @@ static void sleep_ms(long ms)
 		  NULL);
 }
 
+/* Wait up to 2 s for a runner to leave KVM_RUN. */
+static void wait_done(atomic_int *done)
+{
+	for (int i = 0; i < 200 && !atomic_load(done); i++)
+		sleep_ms(10);
+}
+
 /*
  * KVM polls immediate_exit once, when KVM_RUN starts; a vCPU blocked inside
  * (here: an idle guest, WFI) leaves only on a signal, with -EINTR and
@@ -931,8 +938,7 @@ static void run_kick(void **state)
 		assert_int_equal(atomic_load(&r.done), 0);
 		/* A signal is. */
 		assert_int_equal(pthread_kill(t, SIGUSR1), 0);
-		for (int i = 0; i < 200 && !atomic_load(&r.done); i++)
-			sleep_ms(10);
+		wait_done(&r.done);
 		assert_int_equal(atomic_load(&r.done), 1);
 		pthread_join(t, NULL);
 		assert_int_equal(r.ret, -EINTR);
@@ -1034,8 +1040,7 @@ static void run_signal_mask(void **state)
 		sleep_ms(150);
 		assert_int_equal(atomic_load(&r.done), 0);
 		assert_int_equal(pthread_kill(t, SIGUSR2), 0);
-		for (int i = 0; i < 200 && !atomic_load(&r.done); i++)
-			sleep_ms(10);
+		wait_done(&r.done);
 		assert_int_equal(atomic_load(&r.done), 1);
 		pthread_join(t, NULL);
 		assert_int_equal(r.ret, -EINTR);
